@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs everything VexFS needs on a fresh Debian machine: Debian packages (as root),
+# npm packages (native addons approved in package.json allowScripts) and the Kafka broker
+# jars (Maven Central). Idempotent: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
+log() { [ "$quiet" = 1 ] || echo "[setup] $*"; }
+
+debs=(libfuse2 fuse clickhouse-server clickhouse-client prometheus kcat python3-avro git sqlite3 fio tar chromium)
+missing=()
+for d in "${debs[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "[setup] missing Debian packages: ${missing[*]} — run: sudo apt-get install ${missing[*]}" >&2
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  # npm ci refuses chdb's optional platform packages the registry lacks; install from the lockfile.
+  npm install --strict-allow-scripts --no-audit --no-fund >/dev/null
+fi
+
+log "fetching Kafka broker jars (cached)"
+bash infra/kafka/fetch.sh >/dev/null
+log "ready"
