@@ -59,7 +59,7 @@ test('single-object encoding carries the CRC-64-AVRO fingerprint and refuses oth
   const msg = codec.toSingleObject(log.events[0]!.bytes);
   assert.equal(msg[0], 0xc3); assert.equal(msg[1], 0x01);
   assert.deepEqual(codec.fromSingleObject(msg), log.events[0]!.event);
-  const bad = Buffer.from(msg); bad[5] ^= 0xff;
+  const bad = Buffer.from(msg); bad[5] = bad[5]! ^ 0xff;
   assert.throws(() => codec.fromSingleObject(bad), /unknown writer schema fingerprint/);
   assert.throws(() => codec.fromSingleObject(Buffer.from('garbage!garbage')), /not Avro single-object/);
 });

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The test command (npm test): type-check, unit tests, then integration and end-to-end
+# tests against real services started here once (Kafka broker, ClickHouse server) and
+# stopped by pid on exit. Set KAFKA_BROKERS / CLICKHOUSE_URL to use running ones instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tier="${1:-all}"
+work="$(mktemp -d /tmp/vexfs-test.XXXXXX)"
+pidfile="$work/pids"
+cleanup() {
+  if [ -f "$pidfile" ]; then
+    while read -r pid; do [ -n "$pid" ] && kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done < "$pidfile"
+    sleep 2
+    while read -r pid; do [ -n "$pid" ] && kill -KILL -- "-$pid" 2>/dev/null || true; done < "$pidfile"
+  fi
+  # a test killed mid-mount must not leave a FUSE mount behind
+  grep -E " fuse(\.| )" /proc/mounts 2>/dev/null | grep vexfs | awk '{print $2}' | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+run() { node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@"; }
+
+npx tsc --noEmit -p .
+if [ "$tier" = all ] || [ "$tier" = unit ]; then
+  run 'test/unit/**/*.test.ts'
+fi
+if [ "$tier" = all ] || [ "$tier" = integration ] || [ "$tier" = e2e ]; then
+  if [ -z "${KAFKA_BROKERS:-}" ]; then
+    eval "$(timeout 180 npx tsx test/support/start-services.ts "$pidfile")"
+  fi
+  export VEXFS_TEST_WORK="$work"
+  shopt -s nullglob globstar
+  if [ "$tier" != e2e ]; then files=(test/integration/**/*.test.ts); [ ${#files[@]} -gt 0 ] && run "${files[@]}"; fi
+  if [ "$tier" != integration ]; then files=(test/e2e/**/*.test.ts); [ ${#files[@]} -gt 0 ] && run "${files[@]}"; fi
+fi
