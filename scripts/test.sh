@@ -19,6 +19,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# a fresh clone needs its packages, the Kafka jars and Debian packages first (idempotent, quick when done)
+bash scripts/setup.sh --quiet
+
 run() { node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@"; }
 
 npx tsc --noEmit -p .
