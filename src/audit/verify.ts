@@ -75,6 +75,8 @@ export interface EventBytes {
   bytes: Buffer;
   /** optional source location, reported in findings */
   location?: string;
+  /** set by a file reader that found a partial or broken block where this event should be */
+  error?: { reason: 'truncated' | 'malformed'; message: string };
 }
 
 /** Where a node's chain is expected to start when the stream does not begin at seq 1. */
@@ -175,6 +177,10 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
         events++;
         if (--pending.remaining <= 0) break outer;
         continue;
+      }
+      if (item.error) {
+        fail(item.error.reason, cur?.name ?? '', cur ? cur.expected : 0, item.error.message, item.location);
+        break outer;
       }
       if (!scanHead(b, h)) {
         const partial = b.length < 70;
