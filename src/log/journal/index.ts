@@ -1,0 +1,315 @@
+import { closeSync, fdatasync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, statSync, unlinkSync, writeSync, close as closeFd } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCodes, VexfsError } from '../../errors.js';
+import { createEventCodec, ZERO_HASH, type EventCodec } from '../../events/codec.js';
+import { inlinedEventSchema } from '../../events/schema.js';
+import type { VexEvent } from '../../events/types.js';
+import { metrics } from '../../metrics/registry.js';
+import type { EventLog, LoggedEvent, ReadOptions } from '../event-log.js';
+import { buildHeader, longSize, SYNC_SIZE, writeLong } from './container.js';
+import { resolveJournalOptions, type JournalOptions, type ResolvedJournalOptions } from './options.js';
+import { readSegments, type ReaderSource } from './reader.js';
+import { listSegments, scanSegment, segmentName, type SegmentFile } from './segment.js';
+import { readShippedSeq, writeShippedSeq } from './shipped-position.js';
+
+export { resolveJournalOptions, JOURNAL_DEFAULTS, type JournalOptions, type RetentionOptions, type LogSink } from './options.js';
+export { repairJournal, verifyJournal, type RepairReport } from './repair.js';
+
+/** One segment file as the journal sees it. */
+export interface SegmentInfo {
+  file: string;
+  firstSeq: number;
+  /** Seq of its last event. */
+  lastSeq: number;
+  bytes: number;
+  /** False for the active segment (the one appended to). */
+  sealed: boolean;
+}
+
+/** The local journal: the EventLog adapter that is the outbox of every event. */
+export interface Journal extends EventLog {
+  readonly dir: string;
+  readonly options: ResolvedJournalOptions;
+  /** Segment files, oldest first. */
+  segments(): SegmentInfo[];
+  /** Highest seq Kafka acknowledged (0 when nothing was shipped), as recorded in shipped.json. */
+  readonly shippedSeq: number;
+  /** Records `seq` as shipped (durably: temp file + rename + fsync), then applies retention. */
+  recordShipped(seq: number): Promise<void>;
+  /** Appends since open that are not yet known durable (fsync pending). */
+  readonly pendingSync: number;
+}
+
+interface Active { file: SegmentFile; fd: number; sync: Buffer; size: number; count: number }
+interface Waiter { target: number; resolve: () => void; reject: (err: Error) => void }
+
+const INITIAL_BLOCK = 64 * 1024;
+
+/**
+ * Opens (or creates) the journal in `opts.dir`. The last segment is scanned: a torn tail is
+ * truncated and reported (log line with file and offset, vexfs_journal_torn_tail_total);
+ * damage followed by valid data throws VEXFS_JOURNAL_CORRUPT naming file and offset.
+ */
+export async function openJournal(opts: JournalOptions, codec: EventCodec = createEventCodec()): Promise<Journal> {
+  const o = resolveJournalOptions(opts);
+  const { dir, log } = o;
+  mkdirSync(dir, { recursive: true });
+  const schemaJson = JSON.stringify(inlinedEventSchema(codec.schemas));
+  const segs: SegmentInfo[] = [];
+  const files = listSegments(dir);
+
+  let lastSeq = 0;
+  const lastHash = Buffer.from(ZERO_HASH);
+  let active: Active | null = null;
+
+  // Recover the tail: drop empty/torn trailing segments, truncate a torn last block.
+  while (files.length > 0) {
+    const f = files[files.length - 1]!;
+    const scan = scanSegment(f.path, f.firstSeq);
+    if (scan.problem?.kind === 'corrupt') {
+      throw new VexfsError(ErrorCodes.JOURNAL_CORRUPT, `journal segment ${f.path} is damaged at byte ${scan.problem.offset} with valid data after it: ${scan.problem.reason}. Nothing was changed; see docs/event-log.md "Repairing a journal" (vexfs journal repair)`, { context: { file: f.path, offset: scan.problem.offset } });
+    }
+    if (scan.problem) {
+      log.warn(`torn tail in ${f.path} at byte ${scan.problem.offset} (${scan.problem.reason}): ${scan.count === 0 ? 'removing the segment, it holds no complete event' : `truncating ${scan.size - scan.problem.offset} bytes after event seq ${scan.lastSeq}`}`, { file: f.path, offset: scan.problem.offset });
+      metrics.journalTornTails.inc();
+    }
+    if (scan.count === 0) {
+      unlinkSync(f.path);
+      files.pop();
+      continue;
+    }
+    if (scan.problem) {
+      const fd = openSync(f.path, 'r+');
+      try { ftruncateSync(fd, scan.goodEnd); fsyncSync(fd); } finally { closeSync(fd); }
+    }
+    const fd = openSync(f.path, 'a');
+    active = { file: f, fd, sync: scan.sync, size: scan.goodEnd, count: scan.count };
+    lastSeq = scan.lastSeq;
+    scan.lastHash!.copy(lastHash);
+    break;
+  }
+  for (let i = 0; i < files.length; i++) {
+    const f = files[i]!;
+    const isActive = i === files.length - 1;
+    segs.push({ file: f.file, firstSeq: f.firstSeq, lastSeq: isActive ? lastSeq : files[i + 1]!.firstSeq - 1, bytes: isActive ? active!.size : statSync(f.path).size, sealed: !isActive });
+  }
+
+  let shippedSeq = readShippedSeq(dir);
+  let closed = false;
+  let block = Buffer.allocUnsafe(INITIAL_BLOCK);
+  let appended = 0; // appends since open
+  let durable = 0; // appends known fsynced
+  let syncing = false;
+  let dirDirty = false;
+  const sealing: number[] = []; // fds of rolled segments, fsynced and closed by the next sync round
+  const waiters: Waiter[] = [];
+  const readWaiters = new Set<() => void>();
+
+  function doSync(): void {
+    if (syncing) return;
+    syncing = true;
+    const target = appended;
+    const fds = sealing.splice(0);
+    const all = active ? [...fds, active.fd] : fds;
+    const syncDir = dirDirty;
+    dirDirty = false;
+    let left = all.length + (syncDir ? 1 : 0);
+    let failure: Error | null = null;
+    const done = (err: Error | null) => {
+      if (err && !failure) failure = err;
+      if (--left > 0) return;
+      for (const fd of fds) closeFd(fd, () => {});
+      syncing = false;
+      if (failure) {
+        log.warn(`fsync of the journal failed: ${failure.message}`, { dir });
+        for (const w of waiters.splice(0)) w.reject(failure);
+        return;
+      }
+      durable = Math.max(durable, target);
+      let keep = 0;
+      for (const w of waiters) { if (w.target <= durable) w.resolve(); else waiters[keep++] = w; }
+      waiters.length = keep;
+      if (waiters.length > 0 || sealing.length > 0) doSync();
+    };
+    if (left === 0) { left = 1; done(null); return; }
+    for (const fd of all) fdatasync(fd, (err) => done(err));
+    if (syncDir) {
+      const dfd = openSync(dir, 'r');
+      fsync(dfd, (err) => { closeFd(dfd, () => {}); done(err); });
+    }
+  }
+
+  const timer = o.fsync === 'lazy'
+    ? setInterval(() => { if ((appended > durable || sealing.length > 0) && !syncing) doSync(); }, o.lazyIntervalMs)
+    : null;
+  timer?.unref();
+
+  function writeAll(fd: number, buf: Buffer, len: number): void {
+    let off = 0;
+    while (off < len) off += writeSync(fd, buf, off, len - off);
+  }
+
+  function roll(firstSeq: number, blockLen: number): void {
+    const file: SegmentFile = { file: segmentName(firstSeq), path: join(dir, segmentName(firstSeq)), firstSeq };
+    const { header, sync } = buildHeader(schemaJson);
+    // header and first block in one write: a crash leaves at most one torn segment with no event
+    const total = header.length + blockLen;
+    const buf = Buffer.allocUnsafe(total);
+    header.copy(buf, 0);
+    const fd = openSync(file.path, 'wx');
+    if (active) {
+      sealing.push(active.fd);
+      const prev = segs[segs.length - 1]!;
+      prev.sealed = true;
+    }
+    active = { file, fd, sync, size: header.length, count: 0 };
+    segs.push({ file: file.file, firstSeq, lastSeq: firstSeq - 1, bytes: header.length, sealed: false });
+    dirDirty = true;
+    metrics.journalSegments.set(segs.length);
+    return void fillBlockAndWrite(buf, header.length, total);
+  }
+
+  // the bytes of the event being appended, set by append() so roll/fill avoid closures
+  let cur: Buffer = ZERO_HASH;
+  function fillBlockAndWrite(buf: Buffer, at: number, total: number): void {
+    const a = active!;
+    buf[at] = 2; // count 1, zigzag
+    let p = writeLong(buf, at + 1, cur.length);
+    p += cur.copy(buf, p);
+    a.sync.copy(buf, p);
+    try {
+      writeAll(a.fd, buf, total);
+    } catch (err) {
+      // keep the file whole: cut a partial write back to the last complete block
+      try { ftruncateSync(a.fd, a.size); } catch { /* the next open truncates it as a torn tail */ }
+      throw err;
+    }
+  }
+
+  function applyRetention(): void {
+    const { maxBytes, maxAgeMs, shippedOnly } = o.retention;
+    if (maxBytes === 0 && maxAgeMs === 0) return;
+    let total = 0;
+    for (const s of segs) total += s.bytes;
+    const now = Date.now();
+    while (segs.length > 1) {
+      const s = segs[0]!;
+      if (!s.sealed || (shippedOnly && s.lastSeq > shippedSeq)) break;
+      const path = join(dir, s.file);
+      const tooBig = maxBytes > 0 && total > maxBytes;
+      let tooOld = false;
+      if (maxAgeMs > 0) { try { tooOld = now - statSync(path).mtimeMs > maxAgeMs; } catch { tooOld = true; } }
+      if (!tooBig && !tooOld) break;
+      try { unlinkSync(path); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; }
+      log.info(`retention deleted ${path} (seq ${s.firstSeq}..${s.lastSeq}, ${s.bytes} bytes, ${tooBig ? 'size' : 'age'} limit)`, { file: path });
+      total -= s.bytes;
+      segs.shift();
+    }
+    metrics.journalSegments.set(segs.length);
+  }
+
+  const source: ReaderSource = {
+    segments: () => segs.map((s) => ({ file: s.file, path: join(dir, s.file), firstSeq: s.firstSeq })),
+    readableEnd: (path) => (active && path === active.file.path ? active.size : segs.find((s) => join(dir, s.file) === path)?.bytes ?? null),
+    wait: (signal) => new Promise<void>((resolve) => {
+      const t = setTimeout(done, o.followPollMs);
+      function done() { clearTimeout(t); readWaiters.delete(done); signal?.removeEventListener('abort', done); resolve(); }
+      readWaiters.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+    closed: () => closed,
+  };
+
+  function wakeReaders(): void {
+    for (const w of [...readWaiters]) w();
+  }
+
+  applyRetention();
+  metrics.journalSegments.set(segs.length);
+
+  const journal: Journal = {
+    name: 'journal',
+    dir,
+    options: o,
+    strict: o.fsync === 'strict',
+    get shippedSeq() { return shippedSeq; },
+    get pendingSync() { return appended - durable; },
+    tail() { return { seq: lastSeq, hash: Buffer.from(lastHash) }; },
+    append(event: VexEvent, bytes: Buffer) {
+      if (closed) throw new VexfsError(ErrorCodes.JOURNAL_CLOSED, `append of seq ${event.seq} after the journal in ${dir} was closed`);
+      if (event.seq !== lastSeq + 1) throw new VexfsError(ErrorCodes.EVENT_INVALID, `journal ${dir} expects seq ${lastSeq + 1} next, got ${event.seq} (seq must be gap-free per node)`, { context: { seq: event.seq, expected: lastSeq + 1 } });
+      if (bytes.length < 33) throw new VexfsError(ErrorCodes.EVENT_INVALID, `encoded event of ${bytes.length} bytes is too short to hold a hash`);
+      const blockLen = 1 + longSize(bytes.length) + bytes.length + SYNC_SIZE;
+      cur = bytes;
+      if (!active || (active.size + blockLen > o.segmentBytes && active.count > 0)) {
+        roll(event.seq, blockLen);
+      } else {
+        if (block.length < blockLen) block = Buffer.allocUnsafe(Math.max(blockLen, block.length * 2));
+        fillBlockAndWrite(block, 0, blockLen);
+      }
+      cur = ZERO_HASH;
+      const a = active!;
+      a.size += blockLen;
+      a.count++;
+      const seg = segs[segs.length - 1]!;
+      seg.bytes = a.size; seg.lastSeq = event.seq;
+      lastSeq = event.seq;
+      bytes.copy(lastHash, 0, bytes.length - 32);
+      appended++;
+      if (readWaiters.size > 0) wakeReaders();
+      if (segs.length > 1 && seg.firstSeq === event.seq) applyRetention();
+    },
+    flush() {
+      if (appended <= durable && sealing.length === 0 && !dirDirty) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        waiters.push({ target: appended, resolve, reject });
+        doSync();
+      });
+    },
+    read(ro?: ReadOptions): AsyncIterable<LoggedEvent[]> {
+      return readSegments(source, codec, ro);
+    },
+    segments() { return segs.map((s) => ({ ...s })); },
+    async recordShipped(seq: number) {
+      if (!Number.isInteger(seq) || seq < shippedSeq || seq > lastSeq) {
+        throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, `shipped seq ${seq} must be an integer from ${shippedSeq} (shipped so far) to ${lastSeq} (last appended)`);
+      }
+      if (seq === shippedSeq) return;
+      writeShippedSeq(dir, seq);
+      shippedSeq = seq;
+      applyRetention();
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      wakeReaders();
+      while (syncing) await new Promise((r) => setImmediate(r));
+      if (appended > durable || sealing.length > 0 || dirDirty) {
+        await new Promise<void>((resolve, reject) => { waiters.push({ target: appended, resolve, reject }); doSync(); });
+      }
+      while (syncing) await new Promise((r) => setImmediate(r));
+      if (active) closeSync(active.fd);
+      active = null;
+    },
+  };
+  return journal;
+}
+
+
+/** Reads a journal directory without opening it for writing (another process may be appending). */
+export function readJournal(dir: string, ro: ReadOptions & { codec?: EventCodec; pollMs?: number } = {}): AsyncIterable<LoggedEvent[]> {
+  const codec = ro.codec ?? createEventCodec();
+  const pollMs = ro.pollMs ?? 100;
+  const source: ReaderSource = {
+    segments: () => listSegments(dir),
+    readableEnd: () => null,
+    wait: (signal) => new Promise<void>((resolve) => {
+      const t = setTimeout(done, pollMs);
+      function done() { clearTimeout(t); signal?.removeEventListener('abort', done); resolve(); }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+    closed: () => false,
+  };
+  return readSegments(source, codec, ro);
+}
