@@ -1,0 +1,151 @@
+import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { resolve as resolvePath } from 'node:path';
+import { promisify } from 'node:util';
+import { ErrorCodes, VexfsError } from '../../errors.js';
+
+const require = createRequire(import.meta.url);
+const run = promisify(execFile);
+
+/** Kernel cache settings of a mount (see docs/fuse.md for what each trades). */
+export interface KernelCacheOptions {
+  /** Seconds the kernel caches attributes (stat); 0 sends every stat to the daemon. */
+  attrTimeout: number;
+  /** Seconds the kernel caches name lookups; 0 looks every path component up again. */
+  entryTimeout: number;
+  /** Keep file pages cached across opens (`kernel_cache`). */
+  kernelCache: boolean;
+}
+
+/** A mounted fuse-native filesystem. */
+export interface FuseMount {
+  readonly mountpoint: string;
+  /** Unmounts (fusermount -uz, then the native teardown). Idempotent. */
+  unmount(): Promise<void>;
+}
+
+interface FuseInstance {
+  opts: Record<string, unknown>;
+  ops: Record<string, (...a: any[]) => void>;
+  mount(cb: (err: Error | null) => void): void;
+  unmount(cb: (err: Error | null) => void): void;
+  _fuseOptions(): string;
+  _op_getxattr: (...a: any[]) => void;
+  _op_listxattr: (...a: any[]) => void;
+  _op_fgetattr: (...a: any[]) => void;
+}
+type FuseCtor = new (mnt: string, ops: Record<string, unknown>, opts: Record<string, unknown>) => FuseInstance;
+
+/** The mount entries (mountinfo field 5) at `mountpoint`, with their filesystem types. */
+export async function mountsAt(mountpoint: string): Promise<string[]> {
+  const info = await readFile('/proc/self/mountinfo', 'utf8');
+  const out: string[] = [];
+  for (const line of info.split('\n')) {
+    const f = line.split(' ');
+    const dash = f.indexOf('-');
+    if (f[4] === undefined || dash < 0) continue;
+    const mp = f[4].replace(/\\040/g, ' ').replace(/\\011/g, '\t').replace(/\\012/g, '\n').replace(/\\134/g, '\\');
+    if (mp === mountpoint) out.push(f[dash + 1] ?? '?');
+  }
+  return out;
+}
+
+/**
+ * Clears a mount left at `mountpoint` by a killed process (the kernel answers ENOTCONN) with
+ * `fusermount -uz`, falling back to `umount -l`. A live mount is left alone and refused.
+ * Returns a message describing what was done, or null when nothing was mounted there.
+ */
+export async function clearStaleMount(mountpoint: string, log: (msg: string) => void = () => {}): Promise<string | null> {
+  const mp = resolvePath(mountpoint);
+  const entries = await mountsAt(mp);
+  if (entries.length === 0) return null;
+  let stale = false;
+  try { await stat(mp); } catch (err) { stale = (err as NodeJS.ErrnoException).code === 'ENOTCONN'; }
+  if (!stale) {
+    throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, `mountpoint ${mp} is already mounted (${entries.join(', ')}) by a live process; unmount it first`, { context: { mountpoint: mp } });
+  }
+  for (let i = 0; i < entries.length; i++) {
+    try { await run('fusermount', ['-uz', mp]); } catch {
+      try { await run('umount', ['-l', mp]); } catch (err) {
+        throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, `stale mount at ${mp} could not be cleared: ${(err as Error).message}`, { context: { mountpoint: mp } });
+      }
+    }
+  }
+  const msg = `cleared a stale mount at ${mp} (left by a process that was killed; the kernel answered ENOTCONN)`;
+  log(msg);
+  return msg;
+}
+
+/** fuse-native drops a 0 option; the string '0' reaches libfuse and turns the cache off. */
+function timeoutOpt(v: number): number | string {
+  return v === 0 ? '0' : v;
+}
+
+/**
+ * Mounts `ops` at `mountpoint` with fuse-native. Adds libfuse's `use_ino` (backing inode
+ * numbers, so hard links look like hard links) and `hard_remove` (unlinking an open file
+ * really unlinks it: our handlers hold real fds, so no `.fuse_hidden` renames are needed), and
+ * routes getxattr/listxattr/fgetattr through handlers that see the caller's buffer size and fd.
+ */
+export async function mountFuse(mountpoint: string, ops: Record<string, (...a: any[]) => void>, cache: KernelCacheOptions,
+  fsname = 'vexfs'): Promise<FuseMount> {
+  const Fuse = require('fuse-native') as FuseCtor;
+  const mp = resolvePath(mountpoint);
+  const fuse = new Fuse(mp, ops, {
+    attrTimeout: timeoutOpt(cache.attrTimeout), entryTimeout: timeoutOpt(cache.entryTimeout),
+    kernelCache: cache.kernelCache, fsname, timeout: false,
+  });
+  const baseOptions = fuse._fuseOptions.bind(fuse);
+  fuse._fuseOptions = () => {
+    const o = baseOptions();
+    return o ? `${o},use_ino,hard_remove` : '-ouse_ino,hard_remove';
+  };
+  // Same as fuse-native's, plus the size of the caller's buffer so a too-small one gets ERANGE.
+  fuse._op_getxattr = (signal: (...a: any[]) => void, path: string, name: string, valueBuf: Buffer, position: number) => {
+    ops.getxattr!(path, name, position, (err: number, value?: Buffer) => {
+      if (err) return signal(err, valueBuf.buffer);
+      if (!value) return signal(-61, valueBuf.buffer);
+      if (valueBuf.length > 0) {
+        if (value.length > valueBuf.length) return signal(-34, valueBuf.buffer);
+        value.copy(valueBuf);
+      }
+      return signal(value.length, valueBuf.buffer);
+    }, valueBuf.length);
+  };
+  fuse._op_listxattr = (signal: (...a: any[]) => void, path: string, listBuf: Buffer) => {
+    ops.listxattr!(path, (err: number, list?: string[]) => {
+      if (err || !list) return signal(err || -5, listBuf.buffer);
+      let size = 0;
+      for (const n of list) size += Buffer.byteLength(n) + 1;
+      if (listBuf.length === 0) return signal(size, listBuf.buffer);
+      if (size > listBuf.length) return signal(-34, listBuf.buffer);
+      let ptr = 0;
+      for (const n of list) { ptr += listBuf.write(n, ptr); listBuf[ptr++] = 0; }
+      return signal(ptr, listBuf.buffer);
+    }, listBuf.length);
+  };
+  // fuse-native answers fgetattr with a path lookup; ours uses the fd (works for unlinked open files).
+  fuse._op_fgetattr = (signal: (...a: any[]) => void, path: string, fd: number) => {
+    ops.fgetattr!(path, fd, (err: number, st?: unknown) => signal(err, err ? undefined : statArray(st)));
+  };
+  await new Promise<void>((res, rej) => fuse.mount((err) => (err ? rej(err) : res())));
+  let unmounted: Promise<void> | null = null;
+  return {
+    mountpoint: mp,
+    unmount() {
+      unmounted ??= new Promise<void>((res, rej) => fuse.unmount((err) => (err ? rej(err) : res())));
+      return unmounted;
+    },
+  };
+}
+
+/** fuse-native's stat array layout (index.js getStatArray), times in ms. */
+function statArray(st: any): Uint32Array {
+  const ints = new Uint32Array(18);
+  const set2 = (i: number, n: number): void => { ints[i] = n % 4294967296; ints[i + 1] = (n - ints[i]!) / 4294967296; };
+  ints[0] = st.mode; ints[1] = st.uid; ints[2] = st.gid; set2(3, st.size); ints[5] = st.dev; ints[6] = st.nlink;
+  ints[7] = st.ino; ints[8] = st.rdev; ints[9] = st.blksize; set2(10, st.blocks);
+  set2(12, st.atime); set2(14, st.mtime); set2(16, st.ctime);
+  return ints;
+}
