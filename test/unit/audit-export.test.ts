@@ -67,7 +67,7 @@ test('export writes a standard Avro container + manifest that verifies offline; 
 
     const flip = Buffer.from(bytes);
     const at = flip.indexOf(Buffer.from('/d/f'), offs[10]);
-    flip[at + 3] ^= 0x02;
+    flip[at + 3] = flip[at + 3]! ^ 0x02;
     assert.equal((await tampered('flip', flip))?.reason, 'hash_mismatch');
 
     const drop = Buffer.concat([bytes.subarray(0, offs[7]), bytes.subarray(offs[8])]);
