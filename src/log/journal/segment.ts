@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { newBlockScan, parseHeader, scanBlock, SYNC_SIZE } from './container.js';
@@ -53,7 +54,7 @@ export interface SegmentScan {
   problem: { kind: 'torn' | 'corrupt'; offset: number; reason: string } | null;
 }
 
-/** Reads a whole segment and checks every block: count 1, size, sync marker, seq = previous + 1. */
+/** Reads a whole segment and checks every block: count 1, size, sync marker, seq = previous + 1, hash of the bytes. */
 export function scanSegment(path: string, firstSeq: number): SegmentScan {
   const buf = readFileSync(path);
   const res: SegmentScan = { size: buf.length, headerOk: false, headerEnd: 0, sync: Buffer.alloc(SYNC_SIZE), count: 0, lastSeq: firstSeq - 1, lastHash: null, goodEnd: 0, problem: null };
@@ -69,6 +70,7 @@ export function scanSegment(path: string, firstSeq: number): SegmentScan {
     scanBlock(buf, p, buf.length, h.sync, b);
     let reason = b.reason;
     if (b.status === 'ok' && b.seq !== res.lastSeq + 1) { b.status = 'bad'; reason = `seq ${b.seq} where ${res.lastSeq + 1} was expected`; }
+    if (b.status === 'ok' && !hashMatches(buf, b.bodyStart, b.bodyEnd)) { b.status = 'bad'; reason = `event seq ${b.seq} does not match its hash (bytes changed)`; }
     if (b.status !== 'ok') {
       res.problem = { kind: validDataAfter(buf, p, h.sync) ? 'corrupt' : 'torn', offset: p, reason };
       return res;
@@ -80,6 +82,12 @@ export function scanSegment(path: string, firstSeq: number): SegmentScan {
     res.goodEnd = p;
   }
   return res;
+}
+
+/** The stored hash (last 32 bytes of the body) equals SHA-256 of the rest of the body. */
+function hashMatches(buf: Buffer, start: number, end: number): boolean {
+  const h = createHash('sha256').update(buf.subarray(start, end - 32)).digest();
+  return buf.compare(h, 0, 32, end - 32, end) === 0;
 }
 
 /** True when a well-formed block starts right after some sync marker at or after `from`. */
