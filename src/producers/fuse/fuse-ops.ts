@@ -154,6 +154,10 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
     return lstatSync(b, { throwIfNoEntry: false });
   }
 
+  function lstatOrNull(b: string): Stats | null {
+    try { return lstatSync(b, { throwIfNoEntry: false }) ?? null; } catch { return null; }
+  }
+
   // ---- the virtual .vexfs tree --------------------------------------------------------
   const virtualDirStat = (): StatOut => ({
     mode: S_IFDIR | 0o555, uid: 0, gid: 0, size: 0, dev: 0, nlink: 2, ino: 0, rdev: 0, blksize: 4096, blocks: 0,
@@ -183,7 +187,7 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
     if (rest === VIRTUAL_DIR || rest.startsWith(`${VIRTUAL_DIR}/`)) return E.ENOENT;
     const b = resolve(rest);
     if (typeof b === 'number') return b === E.EROFS ? E.ENOENT : b;
-    const st = lstatQuiet(b);
+    const st = lstatOrNull(b);
     if (st?.isDirectory()) return { kind: 'dir', listing: () => listBacking(rest) };
     if (st?.isFile()) return { kind: 'dir', listing: () => similarOf(rest).map((s) => s.name) };
     const slash = rest.lastIndexOf('/');
@@ -191,7 +195,7 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
     const name = rest.slice(slash + 1);
     if (slash <= 0 || !/^[0-9]+-/.test(name)) return E.ENOENT;
     const fb = resolve(file);
-    if (typeof fb === 'number' || !lstatQuiet(fb)?.isFile()) return E.ENOENT;
+    if (typeof fb === 'number' || !lstatOrNull(fb)?.isFile()) return E.ENOENT;
     const hit = similarOf(file).find((s) => s.name === name);
     if (!hit) return E.ENOENT;
     return { kind: 'link', target: relTarget(SIMILAR_DIR + file, hit.path) };
