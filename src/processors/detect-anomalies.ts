@@ -1,0 +1,96 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import { Episodes, type Anomaly, type AnomalyType } from './internals/anomaly.js';
+import { DynamicThreshold } from './internals/dynamic-threshold.js';
+import type { WindowStats } from './internals/window-stats.js';
+import type { Dimension } from './options.js';
+
+/** Options of detectAnomalies (the dynamic-threshold detectors). */
+export interface DetectAnomaliesOptions {
+  /** σ multiple of a warning (seed 004: 2). */
+  warnSigma: number;
+  /** σ multiple of a critical anomaly (seed 004: 3). */
+  criticalSigma: number;
+  /** Scales σ (seed 004 sensitivity). */
+  sensitivity: number;
+  /** Baseline length in windows. */
+  baselineWindows: number;
+  /** Baseline samples needed before a detector fires (seed 003: 50). */
+  minSamples: number;
+  /** Mass detectors fire only at or above this many distinct files in a window. */
+  massMinFiles: number;
+}
+
+/** How one detector reads a window. Fixed guards keep sampling noise of small windows from firing. */
+interface Detector {
+  type: AnomalyType;
+  /** Dimensions it watches. */
+  dimensions: readonly Dimension[];
+  value(s: WindowStats): number;
+  direction: 'up' | 'down';
+  /** σ floor: floorRel·|μ| + floorAbs. */
+  floorRel: number;
+  floorAbs: number;
+  /** Windows with fewer events are not judged (too noisy), nor added to the baseline. */
+  minCount: number;
+  /** A further absolute condition on the value and baseline (a practical-significance guard). */
+  guard(value: number, mean: number, o: DetectAnomaliesOptions): boolean;
+  /** One baseline for all groups of a dimension (a new process has no history of its own). */
+  pooled: boolean;
+}
+
+/** The five threshold detectors, their watched values and guards (documented in docs/processors.md). */
+export const DETECTORS: readonly Detector[] = [
+  { type: 'latency_spike', dimensions: ['all', 'op'], value: (s) => s.latencyP99Us, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 50, pooled: false, guard: (v, m) => v >= 1.5 * m },
+  { type: 'error_burst', dimensions: ['all'], value: (s) => s.errorRate, direction: 'up', floorRel: 0.1, floorAbs: 0.005, minCount: 50, pooled: false, guard: (v, m) => v >= m + 0.05 },
+  { type: 'throughput_collapse', dimensions: ['all'], value: (s) => s.rate, direction: 'down', floorRel: 0.05, floorAbs: 0, minCount: 0, pooled: false, guard: (v, m) => v <= 0.6 * m },
+  { type: 'mass_modification', dimensions: ['process'], value: (s) => s.distinctModifiedFiles + s.extensionChanges, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 0, pooled: true, guard: (v, _m, o) => v >= o.massMinFiles },
+  { type: 'mass_read', dimensions: ['process'], value: (s) => s.distinctReadFiles, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 0, pooled: true, guard: (v, _m, o) => v >= o.massMinFiles },
+];
+
+/**
+ * Dynamic-threshold anomaly detection over time-window statistics: latency_spike (p99),
+ * error_burst (error rate), throughput_collapse (rate, downwards), mass_modification (distinct
+ * files written/renamed/unlinked plus extension changes, per process) and mass_read (distinct
+ * files read, per process). A value is judged against the rolling baseline of its group (or of
+ * all processes, for the mass detectors); anomalous values are kept out of the baseline so an
+ * attack does not teach the detector that it is normal. One anomaly per episode (see Episodes).
+ * Count windows are ignored (their span in time varies with the rate).
+ */
+export function detectAnomalies(opts: DetectAnomaliesOptions): OperatorFunction<WindowStats, Anomaly> {
+  return (source) => new Observable<Anomaly>((subscriber) => {
+    const baselines = new Map<string, DynamicThreshold>();
+    const episodes = new Episodes();
+    const baselineOf = (key: string): DynamicThreshold => {
+      let b = baselines.get(key);
+      if (b === undefined) {
+        if (baselines.size >= 100_000) baselines.delete(baselines.keys().next().value!);
+        b = new DynamicThreshold(opts.baselineWindows);
+        baselines.set(key, b);
+      }
+      return b;
+    };
+    return source.subscribe({
+      next(s) {
+        if (s.mode !== 'time') return;
+        for (const det of DETECTORS) {
+          if (!det.dimensions.includes(s.dimension)) continue;
+          const groupKey = `${det.type}|${s.dimension}|${s.group}`;
+          if (s.count < det.minCount) { episodes.update(groupKey, null); continue; }
+          const base = baselineOf(det.pooled ? `${det.type}|${s.dimension}` : groupKey);
+          const x = det.value(s);
+          if (base.samples < opts.minSamples) { base.push(x); continue; }
+          const v = base.judge(x, { ...opts, direction: det.direction, floorRel: det.floorRel, floorAbs: det.floorAbs });
+          const severity = v.severity !== null && det.guard(x, v.mean, opts) ? v.severity : null;
+          if (severity === null) base.push(x);
+          if (!episodes.update(groupKey, severity) || severity === null) continue;
+          subscriber.next({
+            anomalyType: det.type, severity, score: v.sigmas, value: x, baseline: v.mean, stddev: v.stddev,
+            threshold: v.warnAt, detector: 'dynamic_threshold', stats: s,
+          });
+        }
+      },
+      error(err) { subscriber.error(err); },
+      complete() { subscriber.complete(); },
+    });
+  });
+}
