@@ -1,0 +1,201 @@
+import { join } from 'node:path';
+import { ErrorCodes, VexfsError } from '../../errors.js';
+import type { Kind, VexEvent } from '../../events/types.js';
+import { KINDS } from '../../events/types.js';
+import { metrics, sinkMetrics } from '../../metrics/registry.js';
+import { fileDeadLetter, reasonLabel, type DeadLetterEntry, type DeadLetterTarget } from '../dead-letter.js';
+import type { Batch, Sink } from '../sink.js';
+import { openStore, resolveStoreConfig, type StoreConfig } from './open-store.js';
+import { eventRow, TABLES } from './rows.js';
+import { classifyStoreError, isBadData, type ClickhouseStore } from './store.js';
+
+/** Backoff of transient store failures inside write(). */
+export interface RetryOptions {
+  /** First delay; default 100 ms. */
+  initialMs?: number;
+  /** Largest delay; default 5,000 ms. */
+  maxMs?: number;
+  /** Give up (reject with a retriable STORE_UNAVAILABLE) after this long; default 300,000 ms. */
+  maxElapsedMs?: number;
+}
+
+/** Options of the ClickHouse sink: the store (StoreConfig) plus delivery behaviour. */
+export interface ClickhouseSinkOptions extends StoreConfig {
+  /** Retry of transient failures; see RetryOptions for defaults. */
+  retry?: RetryOptions;
+  /** Where rows the store rejects for good go; default a JSON-lines file `<dataDir>/dead-letter/clickhouse.jsonl`. */
+  deadLetter?: DeadLetterTarget;
+  /** Aborting it makes pending and future writes give up at once (close() does the same). */
+  signal?: AbortSignal;
+}
+
+/** The ClickHouse sink: a Sink plus access to its store for queries. */
+export interface ClickhouseSink extends Sink {
+  /** Opens the store and applies migrations (write() does it on first use). */
+  ready(): Promise<ClickhouseStore>;
+}
+
+const RETRY_DEFAULTS = Object.freeze({ initialMs: 100, maxMs: 5_000, maxElapsedMs: 300_000 });
+const SINK_KEYS = new Set(['url', 'dataDir', 'database', 'username', 'password', 'requestTimeoutMs', 'retry', 'deadLetter', 'signal']);
+
+function validate(opts: ClickhouseSinkOptions) {
+  for (const k of Object.keys(opts)) {
+    if (!SINK_KEYS.has(k)) throw new VexfsError(ErrorCodes.CONFIG_INVALID, `unknown ClickHouse sink option '${k}' (allowed: ${[...SINK_KEYS].join(', ')})`, { context: { key: k } });
+  }
+  const { retry, deadLetter, signal, ...storeCfg } = opts;
+  const store = resolveStoreConfig(storeCfg);
+  const r = { ...RETRY_DEFAULTS, ...retry };
+  for (const [k, v] of Object.entries(r)) {
+    if (!(k in RETRY_DEFAULTS)) throw new VexfsError(ErrorCodes.CONFIG_INVALID, `unknown retry option 'retry.${k}' (allowed: initialMs, maxMs, maxElapsedMs)`, { context: { key: `retry.${k}` } });
+    if (!Number.isInteger(v) || v < 1) throw new VexfsError(ErrorCodes.CONFIG_INVALID, `retry.${k} = ${JSON.stringify(v)} is invalid: expected an integer >= 1 (ms)`, { context: { key: `retry.${k}`, value: v } });
+  }
+  if (deadLetter !== undefined && typeof deadLetter?.send !== 'function') throw new VexfsError(ErrorCodes.CONFIG_INVALID, 'deadLetter must have a send(entries) method', { context: { key: 'deadLetter' } });
+  return { store, retry: Object.freeze(r), deadLetter: deadLetter ?? fileDeadLetter(join(store.dataDir, 'dead-letter', 'clickhouse.jsonl')), signal };
+}
+
+/**
+ * Creates the ClickHouse sink (embedded chDB when `url` is empty, else a server).
+ *
+ * write(batch) resolves only once every row of the batch is acknowledged by the store or
+ * dead-lettered. Each table's insert carries a deduplication token derived from
+ * batch.position.token, so re-writing a batch (after a crash, before the runner committed
+ * its position) never doubles rows: the token drops it on modern stores; on old servers a
+ * batch ledger skips it and ReplacingMergeTree + FINAL collapses what slips through.
+ * Transient failures are retried with exponential backoff and jitter inside write(), which
+ * backpressures the runner; rows the store rejects as bad data are isolated by bisection
+ * and sent to the dead letter with the store's reason, never retried.
+ */
+export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): ClickhouseSink {
+  const cfg = validate(opts);
+  const db = cfg.store.database;
+  const name = cfg.store.url ? 'clickhouse-server' : 'clickhouse-chdb';
+  const stage = `sink:${name}`;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  cfg.signal?.addEventListener('abort', onAbort, { once: true });
+  if (cfg.signal?.aborted) stop.abort();
+  let store: ClickhouseStore | undefined;
+  let opening: Promise<ClickhouseStore> | undefined;
+
+  const ready = (): Promise<ClickhouseStore> => {
+    if (store) return Promise.resolve(store);
+    opening ??= openStore(cfg.store).then((s) => { store = s; return s; }).finally(() => { opening = undefined; });
+    return opening;
+  };
+
+  async function withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const start = Date.now();
+    let delay = cfg.retry.initialMs;
+    for (let attempt = 1; ; attempt++) {
+      if (stop.signal.aborted) throw new VexfsError(ErrorCodes.STORE_UNAVAILABLE, `${name}: gave up ${what}: the sink is closing`, { retriable: true, context: { attempt } });
+      try {
+        const out = await fn();
+        sinkMetrics.up.set({ sink: name }, 1);
+        return out;
+      } catch (e) {
+        const err = classifyStoreError(e, { what });
+        metrics.sinkErrors.inc({ retriable: String(err.retriable) });
+        if (!err.retriable) throw err;
+        sinkMetrics.up.set({ sink: name }, 0);
+        if (Date.now() - start + delay > cfg.retry.maxElapsedMs) {
+          throw new VexfsError(ErrorCodes.STORE_UNAVAILABLE, `${name}: gave up ${what} after ${attempt} attempts over ${Date.now() - start} ms: ${err.message}`, { retriable: true, context: { ...err.context, attempt }, cause: err });
+        }
+        sinkMetrics.retries.inc({ sink: name });
+        await sleep(delay * (0.5 + Math.random() / 2), stop.signal);
+        delay = Math.min(delay * 2, cfg.retry.maxMs);
+      }
+    }
+  }
+
+  /** Inserts rows; on bad data splits them until the bad rows are alone, dead-letters those. */
+  async function insertRows(s: ClickhouseStore, table: string, columns: readonly string[], events: VexEvent[], lines: string[], token: string, dead: DeadLetterEntry[], position: string): Promise<number> {
+    try {
+      await withRetry(`inserting into ${table}`, () => s.insertTsv(`${db}.${table}`, columns, Buffer.from(lines.join('')), token));
+      return lines.length;
+    } catch (err) {
+      if (!(err instanceof VexfsError) || !isBadData(err)) throw err;
+      if (lines.length === 1) {
+        dead.push({ event: events[0]!, reason: err.message, stage, position });
+        return 0;
+      }
+      // Sub-batch tokens are deterministic too, so a retried bad batch splits the same way.
+      const mid = lines.length >> 1;
+      return (await insertRows(s, table, columns, events.slice(0, mid), lines.slice(0, mid), `${token}/0`, dead, position))
+        + (await insertRows(s, table, columns, events.slice(mid), lines.slice(mid), `${token}/1`, dead, position));
+    }
+  }
+
+  async function write(batch: Batch): Promise<void> {
+    const t0 = performance.now();
+    const token = batch.position.token;
+    const dead: DeadLetterEntry[] = [];
+    const byKind = new Map<Kind, { events: VexEvent[]; lines: string[] }>();
+    let newestUs = 0;
+    for (const ev of batch.events) {
+      let line: string;
+      try { line = eventRow(ev); }
+      catch (err) { dead.push({ event: ev, reason: `not encodable as a ${TABLES[ev?.kind]?.table ?? 'table'} row: ${(err as Error).message}`, stage, position: token }); continue; }
+      let g = byKind.get(ev.kind);
+      if (!g) byKind.set(ev.kind, (g = { events: [], lines: [] }));
+      g.events.push(ev);
+      g.lines.push(line);
+      if (ev.ts > newestUs) newestUs = ev.ts;
+    }
+    const s = await withRetry('opening the store', ready);
+    if (s.dialect === 'old' && (await withRetry('reading the batch ledger', () => s.query(`SELECT count() FROM ${db}.sink_batches WHERE token = '${token.replace(/[\\']/g, '\\$&')}'`))).trim() !== '0') {
+      sinkMetrics.duplicateBatches.inc({ sink: name });
+      return;
+    }
+    let rows = 0;
+    for (const kind of KINDS) {
+      const g = byKind.get(kind);
+      if (!g) continue;
+      const { table, columns } = TABLES[kind];
+      const n = await insertRows(s, table, columns, g.events, g.lines, `${token}|${table}`, dead, token);
+      metrics.sinkRows.inc({ table }, n);
+      rows += n;
+    }
+    if (dead.length) {
+      await cfg.deadLetter.send(dead);
+      for (const d of dead) metrics.deadLetters.inc({ stage, reason: reasonLabel(d.reason) });
+    }
+    if (s.dialect === 'old') {
+      await withRetry('recording the batch', () => s.insertTsv(`${db}.sink_batches`, ['token', 'rows'], Buffer.from(`${token.replace(/[\\\t\n]/g, ' ')}\t${rows}\n`), token));
+    }
+    if (newestUs > 0) metrics.sinkLag.set(Math.max(0, Date.now() / 1000 - newestUs / 1e6));
+    sinkMetrics.batchDuration.observe({ sink: name }, (performance.now() - t0) / 1000);
+  }
+
+  return {
+    name,
+    ready,
+    write,
+    async healthcheck() {
+      try {
+        const s = await ready();
+        await s.query('SELECT 1');
+        sinkMetrics.up.set({ sink: name }, 1);
+        return { ok: true, detail: `${s.kind} ClickHouse ${s.version} (${s.dialect} dialect), database ${db}` };
+      } catch (err) {
+        sinkMetrics.up.set({ sink: name }, 0);
+        return { ok: false, detail: (err as Error).message };
+      }
+    },
+    async close() {
+      stop.abort();
+      cfg.signal?.removeEventListener('abort', onAbort);
+      const s = store ?? (await opening?.catch(() => undefined));
+      store = undefined;
+      await s?.close();
+    },
+  };
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() { clearTimeout(t); signal.removeEventListener('abort', done); resolve(); }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

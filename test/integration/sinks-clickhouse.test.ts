@@ -1,0 +1,158 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createClickhouseSink, type ClickhouseSink } from '../../src/sinks/clickhouse/clickhouse-sink.js';
+import { openStore } from '../../src/sinks/clickhouse/open-store.js';
+import type { DeadLetterEntry } from '../../src/sinks/dead-letter.js';
+import type { Batch } from '../../src/sinks/sink.js';
+import type { VexEvent } from '../../src/events/types.js';
+import { fsPayload } from '../../src/events/payloads.js';
+import { startClickhouseServer } from '../../src/infra/clickhouse-server.js';
+import { makeEvents, randomDb, testClickhouseUrl, testDataDir } from '../support/clickhouse.js';
+
+/** The compliance suite every ClickHouse store adapter must pass. */
+
+const batch = (events: VexEvent[], token: string): Batch => ({ lane: 'normal', events, position: { kind: 'journal', token } });
+const num = (s: string) => Number(s.trim());
+
+function collector() {
+  const got: DeadLetterEntry[] = [];
+  return { got, target: { async send(e: readonly DeadLetterEntry[]) { got.push(...e); } } };
+}
+
+let url = '';
+let stopServer: () => Promise<void> = async () => {};
+before(async () => { const s = await testClickhouseUrl(); url = s.url; stopServer = s.stop; });
+after(async () => { await stopServer(); });
+
+for (const mode of ['chdb', 'server'] as const) {
+  describe(`ClickHouse sink on ${mode}`, () => {
+    const database = randomDb();
+    let sink: ClickhouseSink;
+    const dl = collector();
+    const storeCfg = () => (mode === 'chdb' ? { dataDir: testDataDir(), database } : { url, database });
+    before(() => { sink = createClickhouseSink({ ...storeCfg(), deadLetter: dl.target, retry: { initialMs: 20, maxMs: 200, maxElapsedMs: 5_000 } }); });
+    after(async () => { await sink.close(); });
+
+    test('migrations are versioned, idempotent, and the dialect follows the version', async () => {
+      const s = await sink.ready();
+      assert.equal(s.dialect, mode === 'chdb' ? 'modern' : 'old', `version ${s.version}`);
+      const again = await openStore(storeCfg());
+      try {
+        const rows = (await again.query(`SELECT version, count() FROM ${database}.schema_migrations GROUP BY version ORDER BY version`)).trim().split('\n');
+        assert.deepEqual(rows, ['1\t1', '2\t1', '3\t1']);
+        const tables = (await again.query(`SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`)).trim().split('\n');
+        for (const t of ['fs_events', 'vector_events', 'semantic_events', 'system_events', 'anomalies', 'window_stats', 'patterns', 'fs_ops_1m', 'vector_ops_1m', 'anomalies_1m']) assert.ok(tables.includes(t), `missing ${t}: ${tables}`);
+      } finally { await again.close(); }
+    });
+
+    test('a retried batch never doubles rows, in tables or rollups', async () => {
+      const s = await sink.ready();
+      const events = makeEvents('retry', 0, 400);
+      await sink.write(batch(events.slice(0, 200), 'journal:n1:1-200'));
+      await sink.write(batch(events.slice(200), 'journal:n1:201-400'));
+      await sink.write(batch(events.slice(0, 200), 'journal:n1:1-200'));
+      await sink.write(batch(events.slice(200), 'journal:n1:201-400'));
+      const fs = events.filter((e) => e.kind === 'fs').length;
+      assert.equal(num(await s.query(`SELECT count() FROM ${database}.fs_events FINAL`)), fs);
+      assert.equal(num(await s.query(`SELECT uniqExact(id) FROM ${database}.fs_events`)), fs);
+      assert.equal(num(await s.query(`SELECT countMerge(ops) FROM ${database}.fs_ops_1m`)), fs, 'rollup counts each event once');
+      const total = num(await s.query(`SELECT (SELECT count() FROM ${database}.fs_events FINAL) + (SELECT count() FROM ${database}.vector_events FINAL) + (SELECT count() FROM ${database}.semantic_events FINAL) + (SELECT count() FROM ${database}.system_events FINAL)`));
+      assert.equal(total, 400);
+      if (s.dialect === 'modern') assert.equal(num(await s.query(`SELECT count() FROM ${database}.fs_events`)), fs, 'the dedup token dropped the retried inserts');
+      assert.equal(num(await s.query(`SELECT count() FROM ${database}.anomalies`)), events.filter((e) => e.op === 'anomaly').length);
+    });
+
+    test('strings with tabs, newlines, quotes and backslashes round-trip', async () => {
+      const s = await sink.ready();
+      const [ev] = makeEvents('escape', 0, 1);
+      const path = "/we\tird\n'path\\x";
+      ev!.payload = fsPayload({ path, path2: 'ü/ß' });
+      await sink.write(batch([ev!], 'journal:n1:escape'));
+      const out = JSON.parse((await s.query(`SELECT path, path2 FROM ${database}.fs_events FINAL WHERE id = '${ev!.id}'`, 'JSONEachRow')).trim());
+      assert.deepEqual(out, { path, path2: 'ü/ß' });
+      const vec = JSON.parse((await s.query(`SELECT result_ids FROM ${database}.vector_events FINAL WHERE op = 'search' LIMIT 1`, 'JSONEachRow')).trim());
+      assert.deepEqual(vec.result_ids, ['a', "b'q", 'c\td']);
+    });
+
+    test('rows the store rejects go to the dead letter with the reason; the rest are written', async () => {
+      const s = await sink.ready();
+      const events = makeEvents('bad', 0, 50);
+      events[7]!.id = 'not-a-uuid';
+      (events[12]!.payload as { latencyUs: number }).latencyUs = Number.NaN;
+      dl.got.length = 0;
+      await sink.write(batch(events, 'journal:n1:bad'));
+      assert.deepEqual(dl.got.map((d) => d.event.seq).sort((a, b) => a - b), [8, 13]);
+      assert.match(dl.got.find((d) => d.event.seq === 8)!.reason, /UUID|uuid|parse/i);
+      assert.match(dl.got.find((d) => d.event.seq === 13)!.reason, /finite number/);
+      assert.equal(dl.got[0]!.position, 'journal:n1:bad');
+      const good = events.filter((_e, i) => i !== 7 && i !== 12);
+      const written = num(await s.query(`SELECT count() FROM ${database}.fs_events FINAL WHERE id IN (${good.map((e) => `'${e.id}'`).join(',')})`));
+      const expectFs = good.filter((e) => e.kind === 'fs').length;
+      assert.equal(written, expectFs);
+    });
+
+    test('healthcheck names the store', async () => {
+      const h = await sink.healthcheck();
+      assert.equal(h.ok, true);
+      assert.match(h.detail!, mode === 'chdb' ? /embedded ClickHouse 2\d\./ : /server ClickHouse/);
+    });
+  });
+}
+
+describe('ClickHouse sink when the server goes away', () => {
+  test('write() retries with backoff until the server is back, and nothing is lost', async (t) => {
+    const first = await startClickhouseServer();
+    const port = Number(new URL(first.url).port);
+    const database = randomDb();
+    const sink = createClickhouseSink({ url: first.url, database, retry: { initialMs: 50, maxMs: 300, maxElapsedMs: 30_000 }, requestTimeoutMs: 3000 });
+    let second: Awaited<ReturnType<typeof startClickhouseServer>> | undefined;
+    try {
+      await sink.write(batch(makeEvents('down', 0, 100), 'journal:n1:1-100'));
+      await first.stop();
+      const t0 = Date.now();
+      const pending = sink.write(batch(makeEvents('down', 100, 200), 'journal:n1:101-200'));
+      let settled = false;
+      pending.then(() => { settled = true; }, () => { settled = true; });
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.equal(settled, false, 'write() must not resolve while the store is down');
+      second = await startClickhouseServer({ dir: first.dir, httpPort: port });
+      await pending;
+      t.diagnostic(`write resolved ${Date.now() - t0} ms after the server went down`);
+      const s = await sink.ready();
+      assert.equal(num(await s.query(`SELECT uniqExact(id) FROM ${database}.fs_events`)), makeEvents('down', 0, 200).filter((e) => e.kind === 'fs').length);
+    } finally {
+      await sink.close();
+      await second?.stop();
+      await first.stop();
+    }
+  });
+
+  test('a sink gives up at once when closed (or its signal aborts) during retries', async () => {
+    const ac = new AbortController();
+    const sink = createClickhouseSink({ url: 'http://127.0.0.1:9', database: randomDb(), signal: ac.signal, retry: { initialMs: 50, maxMs: 100, maxElapsedMs: 60_000 }, requestTimeoutMs: 500 });
+    const p = sink.write(batch(makeEvents('gone', 0, 10), 'journal:n1:1-10'));
+    setTimeout(() => ac.abort(), 300);
+    await assert.rejects(p, (err: Error & { code?: string; retriable?: boolean }) => err.code === 'VEXFS_STORE_UNAVAILABLE' && err.retriable === true);
+    await sink.close();
+  });
+
+  test('the default dead letter is a JSON-lines file under the data dir', async () => {
+    // chDB holds one data dir per process, so this uses the server with its own data dir for the file
+    const dir = join(testDataDir(), 'dl-check');
+    const sink = createClickhouseSink({ url, dataDir: dir, database: randomDb() });
+    try {
+      const events = makeEvents('dlfile', 0, 3);
+      events[1]!.id = 'bad-id';
+      await sink.write(batch(events, 'journal:n1:dl'));
+      const f = join(dir, 'dead-letter', 'clickhouse.jsonl');
+      assert.ok(existsSync(f));
+      const lines = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(lines.length, 1);
+      assert.equal(lines[0].event.id, 'bad-id');
+      assert.equal(lines[0].position, 'journal:n1:dl');
+      assert.ok(lines[0].reason.length > 10);
+    } finally { await sink.close(); }
+  });
+});
