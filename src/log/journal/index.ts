@@ -275,8 +275,8 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
         throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, `shipped seq ${seq} must be an integer from ${shippedSeq} (shipped so far) to ${lastSeq} (last appended)`);
       }
       if (seq === shippedSeq) return;
-      writeShippedSeq(dir, seq);
-      shippedSeq = seq;
+      await writeShippedSeq(dir, seq);
+      shippedSeq = Math.max(shippedSeq, seq);
       applyRetention();
     },
     async close() {

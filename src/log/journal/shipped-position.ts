@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCodes, VexfsError } from '../../errors.js';
 
@@ -23,15 +24,16 @@ export function readShippedSeq(dir: string): number {
 /**
  * Records the shipped position durably: write a temp file, fsync it, rename it over the old one,
  * fsync the directory. A crash leaves either the old or the new position, never a torn one.
+ * Asynchronous (libuv thread pool) so the fsyncs never stall the event loop that serves producers.
  */
-export function writeShippedSeq(dir: string, seq: number): void {
+export async function writeShippedSeq(dir: string, seq: number): Promise<void> {
   const tmp = join(dir, `${SHIPPED_FILE}.tmp`);
-  const fd = openSync(tmp, 'w');
+  const fh = await open(tmp, 'w');
   try {
-    writeSync(fd, JSON.stringify({ seq, at: new Date().toISOString() }) + '\n');
-    fsyncSync(fd);
-  } finally { closeSync(fd); }
-  renameSync(tmp, join(dir, SHIPPED_FILE));
-  const dfd = openSync(dir, 'r');
-  try { fsyncSync(dfd); } finally { closeSync(dfd); }
+    await fh.writeFile(JSON.stringify({ seq, at: new Date().toISOString() }) + '\n');
+    await fh.datasync();
+  } finally { await fh.close(); }
+  await rename(tmp, join(dir, SHIPPED_FILE));
+  const dh = await open(dir, 'r');
+  try { await dh.sync(); } finally { await dh.close(); }
 }
