@@ -15,7 +15,8 @@ export type Metric = 'l2' | 'cosine' | 'ip';
 export interface CollectionSpec {
   name: string;
   dim: number;
-  metric: Metric;
+  /** Default: the service's (cosine). */
+  metric?: Metric;
   M?: number;
   efConstruction?: number;
   ef?: number;
@@ -31,43 +32,50 @@ export interface CollectionInfo {
   M?: number;
   efConstruction?: number;
   ef?: number;
+  /** Approximate memory held, in bytes. */
+  bytes?: number;
 }
 
-/** One stored vector. `path` is the file the embedding belongs to, when it belongs to one. */
-export interface VectorRecord {
+/** One item of a batch upsert. The id is usually the file path the embedding belongs to. */
+export interface UpsertItem {
   id: string;
-  vector: Float32Array | number[];
-  path?: string | null;
+  vector: Float32Array;
 }
 
-/** Search parameters. `pathPrefix` keeps only hits whose path (or id) starts with it. */
+/** Search parameters. `prefix` keeps only ids starting with it (e.g. a directory '/docs/'). */
 export interface SearchOptions {
   k: number;
   ef?: number;
-  pathPrefix?: string;
+  prefix?: string;
 }
 
 /** One search hit, nearest first. */
 export interface SearchHit {
   id: string;
   distance: number;
-  path?: string | null;
 }
 
-/** The vector service (src/producers/vector) as the API calls it. Errors are VexfsErrors (UNKNOWN_COLLECTION, DIMENSION_MISMATCH...). */
+/**
+ * The vector service as the API calls it: a structural subset of src/producers/vector's
+ * VectorService, so the real service is passed as is. Errors are VexfsErrors
+ * (UNKNOWN_COLLECTION, COLLECTION_EXISTS, DIMENSION_MISMATCH, INVALID_VECTOR, INVALID_ARGUMENT, NOT_FOUND).
+ */
 export interface VectorPort {
   createCollection(spec: CollectionSpec): MaybePromise<CollectionInfo>;
-  list(): MaybePromise<CollectionInfo[]>;
+  listCollections(): MaybePromise<CollectionInfo[]>;
   describe(name: string): MaybePromise<CollectionInfo>;
   drop(name: string): MaybePromise<void>;
-  upsert(collection: string, record: VectorRecord): MaybePromise<void>;
-  upsertBatch(collection: string, records: VectorRecord[]): MaybePromise<void>;
-  /** True when the id existed. */
-  delete(collection: string, id: string): MaybePromise<boolean>;
-  /** Null when the id does not exist. */
-  get(collection: string, id: string): MaybePromise<VectorRecord | null>;
-  search(collection: string, query: Float32Array, opts: SearchOptions): MaybePromise<SearchHit[]>;
-  searchBatch(collection: string, queries: Float32Array[], opts: SearchOptions): MaybePromise<SearchHit[][]>;
+  upsert(collection: string, id: string, vector: Float32Array): MaybePromise<void>;
+  /** All or nothing; returns how many. */
+  upsertBatch(collection: string, items: readonly UpsertItem[]): MaybePromise<number>;
+  /** Returns how many of the ids existed. */
+  delete(collection: string, ids: string | readonly string[]): MaybePromise<number>;
+  /** A copy of the stored vector, or null. */
+  get(collection: string, id: string): MaybePromise<Float32Array | null>;
+  search(collection: string, vector: Float32Array, opts: SearchOptions): MaybePromise<SearchHit[]>;
+  searchBatch(collection: string, vectors: readonly Float32Array[], opts: SearchOptions): MaybePromise<SearchHit[][]>;
+  /** The k nearest to the stored vector of `id`, excluding `id`; NOT_FOUND when it has none. */
+  searchById(collection: string, id: string, opts: SearchOptions): MaybePromise<SearchHit[]>;
 }
 
 /** A live feed of events as they are emitted (emitter `onEmit`, or a journal read with follow). */

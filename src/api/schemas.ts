@@ -29,7 +29,7 @@ export const collectionInfo = {
   required: ['name', 'dim', 'metric', 'count'],
   properties: {
     name: { type: 'string' }, dim: { type: 'integer' }, metric: { type: 'string' }, count: { type: 'integer' },
-    M: { type: 'integer' }, efConstruction: { type: 'integer' }, ef: { type: 'integer' },
+    M: { type: 'integer' }, efConstruction: { type: 'integer' }, ef: { type: 'integer' }, bytes: { type: 'integer', description: 'Approximate memory held' },
   },
 } as const;
 
@@ -37,19 +37,19 @@ export const vectorRecord = {
   type: 'object',
   required: ['id', 'vector'],
   additionalProperties: false,
-  properties: { id: vectorId, vector, path: { type: ['string', 'null'], maxLength: 4096 } },
+  properties: { id: vectorId, vector },
 } as const;
 
 export const searchHit = {
   type: 'object',
   required: ['id', 'distance'],
-  properties: { id: { type: 'string' }, distance: { type: 'number' }, path: { type: ['string', 'null'] } },
+  properties: { id: { type: 'string' }, distance: { type: 'number', description: 'l2: squared euclidean; cosine: 1 − cos; ip: 1 − a·b' } },
 } as const;
 
 export const searchParams = {
   k: { type: 'integer', minimum: 1, maximum: 10000, default: 10, description: 'Hits to return (default 10)' },
   ef: { type: 'integer', minimum: 1, maximum: 100000, description: 'HNSW search breadth (≥ k); default the collection\'s' },
-  pathPrefix: { type: 'string', maxLength: 4096, description: 'Keep only hits whose path starts with this' },
+  prefix: { type: 'string', maxLength: 4096, description: 'Keep only ids (file paths) starting with this, e.g. /docs/' },
 } as const;
 
 export const collectionParams = { type: 'object', required: ['name'], properties: { name: collectionName } } as const;

@@ -105,12 +105,12 @@ export function createClient(opts: ClientOptions) {
     dropCollection: async (name: string) => { await call('DELETE', `/collections/${enc(name)}`); },
 
     // ---- vectors
-    upsert: async (collection: string, id: string, vector: ArrayLike<number>, path?: string | null) => {
-      await call('PUT', `/collections/${enc(collection)}/vectors/${enc(id)}`, path === undefined ? { vector: toArray(vector) } : { vector: toArray(vector), path });
+    upsert: async (collection: string, id: string, vector: ArrayLike<number>) => {
+      await call('PUT', `/collections/${enc(collection)}/vectors/${enc(id)}`, { vector: toArray(vector) });
     },
     upsertBatch: async (collection: string, records: VectorInput[]) =>
       (await call<{ upserted: number }>('POST', `/collections/${enc(collection)}/vectors`, {
-        vectors: records.map((r) => (r.path === undefined ? { id: r.id, vector: toArray(r.vector) } : { id: r.id, vector: toArray(r.vector), path: r.path })),
+        vectors: records.map((r) => ({ id: r.id, vector: toArray(r.vector) })),
       })).upserted,
     /** The stored vector, or null when the id does not exist. */
     getVector: async (collection: string, id: string): Promise<StoredVector | null> => {

@@ -7,26 +7,28 @@ export type Kind = 'fs' | 'vector' | 'semantic' | 'system';
 export interface CollectionSpec {
   name: string;
   dim: number;
-  metric: Metric;
+  /** Default cosine. */
+  metric?: Metric;
   M?: number;
   efConstruction?: number;
   ef?: number;
 }
 
 export interface CollectionInfo extends CollectionSpec {
+  metric: Metric;
   count: number;
+  bytes?: number;
 }
 
+/** A vector to upsert; the id is usually the path of the file it describes. */
 export interface VectorInput {
   id: string;
   vector: ArrayLike<number>;
-  path?: string | null;
 }
 
 export interface StoredVector {
   id: string;
   vector: number[];
-  path: string | null;
 }
 
 /** Search near exactly one of: a vector, a stored id ("files like this one"), or text (when the server embeds text). */
@@ -36,13 +38,14 @@ export interface SearchParams {
   /** Hits to return; default 10. */
   k?: number;
   ef?: number;
-  pathPrefix?: string;
+  /** Keep only ids (file paths) starting with this. */
+  prefix?: string;
 }
 
 export interface SearchHit {
   id: string;
+  /** l2: squared euclidean; cosine: 1 − cos; ip: 1 − a·b */
   distance: number;
-  path: string | null;
 }
 
 export interface SearchResult {

@@ -1,6 +1,6 @@
 /** In-memory fakes of the API's ports (src/api/deps.ts), for the API unit tests only. */
 import { createAnomalyFeed } from '../../src/api/anomaly-feed.js';
-import type { ApiDeps, CollectionInfo, CollectionSpec, SearchHit, SearchOptions, VectorPort, VectorRecord } from '../../src/api/deps.js';
+import type { ApiDeps, CollectionInfo, CollectionSpec, Metric, SearchHit, SearchOptions, VectorPort } from '../../src/api/deps.js';
 import { createEventStats } from '../../src/api/event-stats.js';
 import { createLiveHub, type LiveHub } from '../../src/api/live-hub.js';
 import { ErrorCodes, VexfsError } from '../../src/errors.js';
@@ -10,7 +10,7 @@ import { createMemoryLog } from '../../src/log/memory-log.js';
 
 /** A brute-force vector service with the real one's errors. */
 export function createFakeVectors(): VectorPort & { calls: string[] } {
-  const cols = new Map<string, { spec: CollectionSpec; rows: Map<string, { vector: Float32Array; path: string | null }> }>();
+  const cols = new Map<string, { spec: CollectionSpec & { metric: Metric }; rows: Map<string, Float32Array> }>();
   const calls: string[] = [];
   const col = (name: string) => {
     const c = cols.get(name);
@@ -18,10 +18,10 @@ export function createFakeVectors(): VectorPort & { calls: string[] } {
     return c;
   };
   const info = (name: string): CollectionInfo => { const c = col(name); return { ...c.spec, count: c.rows.size }; };
-  const check = (name: string, v: Float32Array | number[]) => {
+  const check = (name: string, v: Float32Array) => {
     const c = col(name);
     if (v.length !== c.spec.dim) throw new VexfsError(ErrorCodes.DIMENSION_MISMATCH, `vector has ${v.length} dimensions, collection ${name} has ${c.spec.dim}`);
-    if (!Array.from(v).every(Number.isFinite)) throw new VexfsError(ErrorCodes.INVALID_VECTOR, 'vector holds NaN or Infinity');
+    if (!v.every(Number.isFinite)) throw new VexfsError(ErrorCodes.INVALID_VECTOR, 'vector holds NaN or Infinity');
     return c;
   };
   const dist = (metric: string, a: Float32Array, b: Float32Array) => {
@@ -29,32 +29,44 @@ export function createFakeVectors(): VectorPort & { calls: string[] } {
     for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! ** 2; nb += b[i]! ** 2; l2 += (a[i]! - b[i]!) ** 2; }
     return metric === 'l2' ? l2 : metric === 'ip' ? 1 - dot : 1 - dot / Math.sqrt(na * nb || 1);
   };
-  const search = (name: string, q: Float32Array, o: SearchOptions): SearchHit[] => {
+  const search = (name: string, q: Float32Array, o: SearchOptions, skip?: string): SearchHit[] => {
     const c = check(name, q);
-    if (o.k <= 0) throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, 'k must be ≥ 1');
     if (o.ef !== undefined && o.ef < o.k) throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, `ef (${o.ef}) must be ≥ k (${o.k})`);
-    return [...c.rows].filter(([id, r]) => !o.pathPrefix || (r.path ?? id).startsWith(o.pathPrefix))
-      .map(([id, r]) => ({ id, path: r.path, distance: dist(c.spec.metric, q, r.vector) }))
+    return [...c.rows].filter(([id]) => id !== skip && (!o.prefix || id.startsWith(o.prefix)))
+      .map(([id, v]) => ({ id, distance: dist(c.spec.metric, q, v) }))
       .sort((a, b) => a.distance - b.distance).slice(0, o.k);
   };
-  const upsert = (name: string, r: VectorRecord) => { check(name, r.vector).rows.set(r.id, { vector: Float32Array.from(r.vector), path: r.path ?? null }); };
   return {
     calls,
     createCollection(spec) {
       calls.push(`create ${spec.name}`);
       if (cols.has(spec.name)) throw new VexfsError(ErrorCodes.COLLECTION_EXISTS, `collection ${spec.name} exists`);
-      cols.set(spec.name, { spec: { ...spec }, rows: new Map() });
+      cols.set(spec.name, { spec: { ...spec, metric: spec.metric ?? 'cosine' }, rows: new Map() });
       return info(spec.name);
     },
-    list: () => [...cols.keys()].map(info),
+    listCollections: () => [...cols.keys()].map(info),
     describe: info,
     drop(name) { calls.push(`drop ${name}`); col(name); cols.delete(name); },
-    upsert(name, r) { calls.push(`upsert ${name} ${r.id}`); upsert(name, r); },
-    upsertBatch(name, rs) { calls.push(`upsertBatch ${name} ${rs.length}`); for (const r of rs) check(name, r.vector); for (const r of rs) upsert(name, r); },
-    delete(name, id) { calls.push(`delete ${name} ${id}`); return col(name).rows.delete(id); },
-    get(name, id) { const r = col(name).rows.get(id); return r ? { id, vector: r.vector, path: r.path } : null; },
-    search,
+    upsert(name, id, v) { calls.push(`upsert ${name} ${id}`); check(name, v).rows.set(id, Float32Array.from(v)); },
+    upsertBatch(name, items) {
+      calls.push(`upsertBatch ${name} ${items.length}`);
+      for (const it of items) check(name, it.vector);
+      for (const it of items) col(name).rows.set(it.id, Float32Array.from(it.vector));
+      return items.length;
+    },
+    delete(name, ids) {
+      calls.push(`delete ${name} ${String(ids)}`);
+      const c = col(name);
+      return (typeof ids === 'string' ? [ids] : ids).filter((id) => c.rows.delete(id)).length;
+    },
+    get(name, id) { const v = col(name).rows.get(id); return v ? Float32Array.from(v) : null; },
+    search: (name, q, o) => search(name, q, o),
     searchBatch: (name, qs, o) => qs.map((q) => search(name, q, o)),
+    searchById(name, id, o) {
+      const v = col(name).rows.get(id);
+      if (!v) throw new VexfsError(ErrorCodes.NOT_FOUND, `no vector ${id} in ${name}`);
+      return search(name, v, o, id);
+    },
   };
 }
 

@@ -11,19 +11,19 @@ export function collectionRoutes(app: FastifyInstance, deps: ApiDeps): void {
       tags, summary: 'List collections', querystring: { type: 'object', properties: tokenQuery },
       response: { 200: { type: 'object', properties: { collections: { type: 'array', items: collectionInfo } } }, ...errorResponses },
     },
-  }, async () => ({ collections: await deps.vectors.list() }));
+  }, async () => ({ collections: await deps.vectors.listCollections() }));
 
   app.post<{ Body: CollectionSpec }>('/collections', {
     config: { access: 'admin' },
     schema: {
       tags, summary: 'Create a collection',
       body: {
-        type: 'object', required: ['name', 'dim', 'metric'], additionalProperties: false,
+        type: 'object', required: ['name', 'dim'], additionalProperties: false,
         properties: {
           name: collectionName,
           dim: { type: 'integer', minimum: 1, maximum: 65536 },
-          metric,
-          M: { type: 'integer', minimum: 2, maximum: 256 },
+          metric: { ...metric, description: 'Default cosine' },
+          M: { type: 'integer', minimum: 2, maximum: 100 },
           efConstruction: { type: 'integer', minimum: 1, maximum: 100000 },
           ef: { type: 'integer', minimum: 1, maximum: 100000 },
         },

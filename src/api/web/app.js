@@ -149,7 +149,7 @@ $('#search-form').addEventListener('submit', async (e) => {
       if (first.status !== 404 || first.code === 'VEXFS_UNKNOWN_COLLECTION') throw first;
       res = await api(`/collections/${encodeURIComponent(collection)}/search`, { method: 'POST', body: JSON.stringify({ text: q, k }) });
     }
-    fill($('#search-results'), res.hits.map((h) => el('li', {}, el('span', {}, h.path ?? h.id), el('span', { class: 'hint' }, ` ${h.distance.toFixed(4)}`))), 'no similar files');
+    fill($('#search-results'), res.hits.map((h) => el('li', {}, el('span', {}, h.id), el('span', { class: 'hint' }, ` ${h.distance.toFixed(4)}`))), 'no similar files');
   } catch (ex) {
     err.textContent = `${ex.code ? ex.code + ': ' : ''}${ex.message}`;
     err.hidden = false;
