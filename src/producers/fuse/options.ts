@@ -23,7 +23,7 @@ export interface RunMountOptions {
   attrTimeout?: number;
   /** Seconds the kernel caches name lookups (default 1; 0 = off). */
   entryTimeout?: number;
-  /** Keep page cache across opens (default true). */
+  /** Keep page cache across opens (default false: with hard links, another name of the same file could read stale pages). */
   kernelCache?: boolean;
   /** Files listed in `.vexfs/similar/<path>` (default 10, 1..1000). */
   similarK?: number;
@@ -43,7 +43,7 @@ export type ResolvedRunMountOptions = Required<Omit<RunMountOptions, 'hooks' | '
 
 /** Defaults of every optional runMount option, in one place. */
 export const RUN_MOUNT_DEFAULTS = Object.freeze({
-  fsync: 'lazy' as const, events: true, contentHash: false, attrTimeout: 1, entryTimeout: 1, kernelCache: true,
+  fsync: 'lazy' as const, events: true, contentHash: false, attrTimeout: 1, entryTimeout: 1, kernelCache: false,
   similarK: 10, xattrMaxValueBytes: 65536, handleSignals: true,
 });
 

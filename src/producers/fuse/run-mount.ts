@@ -4,6 +4,7 @@ import { createEmitter } from '../../events/emitter.js';
 import { systemPayload } from '../../events/payloads.js';
 import { ErrorCodes, VexfsError } from '../../errors.js';
 import type { EventLog } from '../../log/event-log.js';
+import { openJournal } from '../../log/journal/index.js';
 import { metrics } from '../../metrics/registry.js';
 import { createFuseOps } from './fuse-ops.js';
 import { clearStaleMount, mountFuse, type FuseMount } from './mount.js';
@@ -21,10 +22,8 @@ export interface RunningMount {
   stop(reason?: string): Promise<void>;
 }
 
-async function defaultOpenLog(dir: string, fsync: 'lazy' | 'strict'): Promise<EventLog> {
-  // Resolved at run time so this module does not depend on the journal adapter's internals.
-  const mod = (await import('../../log/journal/index.js' as string)) as { openJournal(o: { dir: string; fsync: string }): EventLog | Promise<EventLog> };
-  return mod.openJournal({ dir, fsync });
+function defaultOpenLog(dir: string, fsync: 'lazy' | 'strict'): Promise<EventLog> {
+  return openJournal({ dir, fsync });
 }
 
 /**
