@@ -1,6 +1,6 @@
-import { DDSketch } from '@datadog/sketches-js';
+import type { DDSketch } from '@datadog/sketches-js';
 import type { Dimension } from '../options.js';
-import { Pane, SKETCH_ACCURACY } from './pane.js';
+import type { Pane } from './pane.js';
 
 /** The statistics of one group over one sliding window: what the window operators emit. */
 export interface WindowStats {
@@ -40,13 +40,13 @@ const EMPTY: string[] = [];
 /** Sums `n` panes (ring order does not matter) into WindowStats; sketches are merged, file sets united. */
 export function summarize(panes: readonly Pane[], mode: WindowStats['mode'], dimension: Dimension, group: string, windowStart: number, windowEnd: number, durationUs: number): WindowStats {
   let count = 0, errors = 0, bytes = 0, bytesRead = 0, reads = 0, modifications = 0, renames = 0, unlinks = 0, extensionChanges = 0;
-  let sketch: DDSketch | null = null;
+  const sketches: DDSketch[] = [];
   const tracked: Pane[] = [];
   for (const p of panes) {
     if (p.count === 0) continue;
     count += p.count; errors += p.errors; bytes += p.bytes; bytesRead += p.bytesRead; reads += p.reads;
     modifications += p.modifications; renames += p.renames; unlinks += p.unlinks; extensionChanges += p.extensionChanges;
-    if (p.latency) { sketch ??= new DDSketch({ relativeAccuracy: SKETCH_ACCURACY }); sketch.merge(p.latency); }
+    if (p.latency) sketches.push(p.latency);
     if (p.paths) tracked.push(p);
   }
   let readFiles = 0, modifiedFiles = 0, topPaths = EMPTY;
@@ -60,12 +60,11 @@ export function summarize(panes: readonly Pane[], mode: WindowStats['mode'], dim
     readFiles = readUnion.size; modifiedFiles = modUnion.size; topPaths = top(pathUnion);
   }
   const seconds = durationUs / 1e6;
+  windowQuantiles(sketches, quantiles);
   return {
     mode, dimension, group, windowStart, windowEnd, count, errors, errorRate: count > 0 ? errors / count : 0,
     bytes, bytesRead, rate: seconds > 0 ? count / seconds : 0,
-    latencyP50Us: sketch ? sketch.getValueAtQuantile(0.5) : 0,
-    latencyP95Us: sketch ? sketch.getValueAtQuantile(0.95) : 0,
-    latencyP99Us: sketch ? sketch.getValueAtQuantile(0.99) : 0,
+    latencyP50Us: quantiles[0]!, latencyP95Us: quantiles[1]!, latencyP99Us: quantiles[2]!,
     reads, modifications, renames, unlinks, extensionChanges,
     distinctReadFiles: readFiles, distinctModifiedFiles: modifiedFiles, topPaths,
   };
@@ -79,4 +78,38 @@ function addPane(p: Pane, reads: Set<string>, mods: Set<string>, paths: Map<stri
 
 function top(paths: Map<string, number>): string[] {
   return [...paths].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5).map((e) => e[0]);
+}
+
+const QS = [0.5, 0.95, 0.99];
+const quantiles = new Float64Array(3);
+
+/**
+ * p50/p95/p99 of the union of pane sketches, without building a merged sketch: all panes share
+ * one index mapping (same relative accuracy), so the window's bin count at key k is the sum of
+ * the panes' bins at k. Same rank rule as DDSketch.getValueAtQuantile (values are ≥ 0, so the
+ * negative store is empty); a unit test checks it against DDSketch.merge.
+ */
+export function windowQuantiles(sketches: readonly DDSketch[], out: Float64Array): void {
+  out.fill(0);
+  if (sketches.length === 0) return;
+  let total = 0, zeros = 0, minKey = Infinity, maxKey = -Infinity;
+  for (const s of sketches) {
+    total += s.count; zeros += s.zeroCount;
+    if (s.store.count > 0) { if (s.store.minKey < minKey) minKey = s.store.minKey; if (s.store.maxKey > maxKey) maxKey = s.store.maxKey; }
+  }
+  if (total === 0) return;
+  const mapping = sketches[0]!.mapping;
+  let q = 0;
+  let rank = QS[0]! * (total - 1);
+  while (q < QS.length && rank < zeros) { out[q++] = 0; rank = QS[q]! * (total - 1); }
+  let cum = zeros;
+  for (let k = minKey; k <= maxKey && q < QS.length; k++) {
+    for (const s of sketches) {
+      const i = k - s.store.offset;
+      if (i >= 0 && i < s.store.bins.length) cum += s.store.bins[i]!;
+    }
+    while (q < QS.length && cum > rank) { out[q++] = mapping.value(k); rank = QS[q]! * (total - 1); }
+  }
+  const top = mapping.value(maxKey);
+  while (q < QS.length) out[q++] = top;
 }

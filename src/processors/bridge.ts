@@ -1,0 +1,178 @@
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { isRetriable } from '../errors.js';
+import type { Priority, VexEvent } from '../events/types.js';
+import { metrics } from '../metrics/registry.js';
+import type { Batch, Sink } from '../sinks/sink.js';
+import type { SourceEntry } from './source-entry.js';
+
+/** Options of the bridge. */
+export interface BridgeOptions {
+  sink: Sink;
+  /** Events per batch (seed 000: 100). */
+  batchSize: number;
+  /** A non-empty lane is flushed at the latest this long after its oldest event arrived (seed 000: 10 ms). */
+  flushMs: number;
+  /** Events a lane may hold, queued plus being written, before `hasRoom()` turns false. */
+  laneCapacity: number;
+  scheduler?: SchedulerLike;
+  /** Called once with a sink error that is not retriable; the bridge stops writing. */
+  onFatal?: (err: unknown) => void;
+  /** Retry delays for retriable sink errors: base·2^n with jitter, capped; default 100 ms / 5 s. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** The lanes, highest priority first. */
+export const LANES: readonly Priority[] = ['critical', 'normal', 'bulk'];
+
+class Lane {
+  events: VexEvent[] = [];
+  entries: SourceEntry[] = [];
+  offsets: number[] = [];
+  writing = 0;
+  oldestAt = 0;
+  timer: Subscription | null = null;
+  lastRange = '';
+  rangeRepeat = 0;
+  constructor(readonly name: Priority) {}
+  get size(): number { return this.events.length + this.writing; }
+}
+
+/**
+ * The cross-layer bridge (seed 000): three priority lanes (critical: anomalies and system
+ * events; normal: fs and vector; bulk: window statistics and patterns), batches of
+ * `batchSize` flushed on size or after `flushMs`, one write in flight per lane so the order of
+ * a lane — and so of every key, whose events always take the same lane — is preserved.
+ * Lanes are bounded: a source checks `hasRoom()` and awaits `waitForRoom()` before pushing, so
+ * memory stays bounded by laneCapacity plus the results of one event. A retriable sink error is
+ * retried with backoff (the lane stalls, the source then pauses); another error is fatal.
+ */
+export class Bridge {
+  private readonly lanes = new Map<Priority, Lane>(LANES.map((l) => [l, new Lane(l)]));
+  private readonly scheduler: SchedulerLike;
+  private waiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private failed: unknown = null;
+  private closed = false;
+  /** Events acknowledged by the sink, per lane. */
+  readonly acked: Record<Priority, number> = { critical: 0, normal: 0, bulk: 0 };
+
+  constructor(private readonly o: BridgeOptions) {
+    this.scheduler = o.scheduler ?? asyncScheduler;
+  }
+
+  /** True while every lane is below its capacity. */
+  hasRoom(): boolean {
+    for (const l of this.lanes.values()) if (l.size >= this.o.laneCapacity) return false;
+    return true;
+  }
+
+  /** Resolves when every lane is below capacity again (rejects if the bridge failed). */
+  waitForRoom(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    if (this.hasRoom()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push(() => (this.failed ? reject(this.failed) : resolve())));
+  }
+
+  /** Queues one event on `lane`; `entry` is released when the sink acknowledged it. */
+  push(lane: Priority, ev: VexEvent, entry: SourceEntry, offset: number): void {
+    const l = this.lanes.get(lane)!;
+    if (l.events.length === 0) {
+      l.oldestAt = performance.now();
+      if (l.writing === 0) l.timer = this.scheduler.schedule(() => { l.timer = null; this.flush(l); }, this.o.flushMs);
+    }
+    l.events.push(ev); l.entries.push(entry); l.offsets.push(offset);
+    entry.pending++;
+    if (l.events.length >= this.o.batchSize) this.flush(l);
+    metrics.bridgeQueued.set({ lane }, l.size);
+  }
+
+  /** Flushes every lane now and resolves once nothing is queued or being written. */
+  drain(): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
+    for (const l of this.lanes.values()) this.flush(l);
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve, reject) => this.idleWaiters.push(() => (this.failed ? reject(this.failed) : resolve())));
+  }
+
+  /** Stops retrying and timers (pending writes are abandoned; their entries never settle). */
+  close(): void {
+    this.closed = true;
+    for (const l of this.lanes.values()) l.timer?.unsubscribe();
+  }
+
+  private idle(): boolean {
+    for (const l of this.lanes.values()) if (l.size > 0) return false;
+    return true;
+  }
+
+  private flush(l: Lane): void {
+    if (l.writing > 0 || l.events.length === 0 || this.failed || this.closed) return;
+    l.timer?.unsubscribe(); l.timer = null;
+    const n = Math.min(this.o.batchSize, l.events.length);
+    const events = n === l.events.length ? l.events : l.events.slice(0, n);
+    const entries = n === l.entries.length ? l.entries : l.entries.slice(0, n);
+    const offsets = n === l.offsets.length ? l.offsets : l.offsets.slice(0, n);
+    if (n === l.events.length) { l.events = []; l.entries = []; l.offsets = []; } else { l.events.splice(0, n); l.entries.splice(0, n); l.offsets.splice(0, n); }
+    l.writing = n;
+    metrics.bridgeLatency.observe({ lane: l.name }, (performance.now() - l.oldestAt) / 1000);
+    l.oldestAt = performance.now();
+    const batch: Batch = { lane: l.name, events, position: { kind: entries[0]!.kind, token: this.token(l, entries, offsets) } };
+    void this.write(l, batch, entries);
+  }
+
+  private async write(l: Lane, batch: Batch, entries: SourceEntry[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.o.sink.write(batch);
+        break;
+      } catch (err) {
+        if (this.closed) return;
+        if (!isRetriable(err)) { this.fail(err); return; }
+        metrics.sinkErrors.inc({ retriable: 'true' });
+        const cap = Math.min(this.o.retryMaxMs ?? 5000, (this.o.retryBaseMs ?? 100) * 2 ** attempt);
+        await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * cap / 2));
+      }
+    }
+    l.writing = 0;
+    this.acked[l.name] += batch.events.length;
+    // Release per entry in runs: a batch usually holds one or two source ranges.
+    let run = 1;
+    for (let i = 1; i <= entries.length; i++) {
+      if (i < entries.length && entries[i] === entries[i - 1]) { run++; continue; }
+      entries[i - 1]!.release(run);
+      run = 1;
+    }
+    metrics.bridgeQueued.set({ lane: l.name }, l.size);
+    if (l.events.length > 0) this.flush(l);
+    this.wake();
+  }
+
+  private token(l: Lane, entries: SourceEntry[], offsets: number[]): string {
+    const ranges = new Map<string, [number, number]>();
+    for (let i = 0; i < entries.length; i++) {
+      const s = entries[i]!.stream, o = offsets[i]!;
+      const r = ranges.get(s);
+      if (!r) ranges.set(s, [o, o]); else { if (o < r[0]) r[0] = o; if (o > r[1]) r[1] = o; }
+    }
+    const range = [...ranges].map(([s, [a, b]]) => `${s}:${a}-${b}`).join(',');
+    if (l.name === 'normal') return range;
+    // Derived results of one source range may fill several batches: number them.
+    l.rangeRepeat = range === l.lastRange ? l.rangeRepeat + 1 : 0;
+    l.lastRange = range;
+    return `${range}@${l.name}#${l.rangeRepeat}`;
+  }
+
+  private fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = err;
+    metrics.sinkErrors.inc({ retriable: 'false' });
+    this.o.onFatal?.(err);
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.waiters.length && (this.failed || this.hasRoom())) { const w = this.waiters; this.waiters = []; for (const f of w) f(); }
+    if (this.idleWaiters.length && (this.failed || this.idle())) { const w = this.idleWaiters; this.idleWaiters = []; for (const f of w) f(); }
+  }
+}
