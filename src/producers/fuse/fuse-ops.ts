@@ -69,9 +69,6 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
   const { root, emitter, hooks } = cfg;
   const xattrs = createXattrStore(join(root, META_DIR));
   const started = Date.now();
-  // Parent directories already proven free of symlinks (realpath == path). Any operation that
-  // can turn a directory into a symlink (rename, rmdir, symlink) clears it.
-  const safeDirs = new Set<string>();
   const opCounters = new Map<string, Map<number, { inc(): void }>>();
   const opHistograms = new Map<string, { observe(v: number): void }>();
 
@@ -136,16 +133,14 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
       for (const part of p.split('/')) if (part === '..' || part === '.') return E.EINVAL;
     }
     if (last > 0) {
-      const parent = p.slice(0, last);
-      if (!safeDirs.has(parent)) {
-        let real: string;
-        try { real = realpathSync.native(root + parent); } catch (err) { return toErrno(err); }
-        // A symlink somewhere in the parent chain (only possible in a race: the kernel resolves
-        // symlinks itself and sends us symlink-free paths) must never be followed by the daemon.
-        if (real !== root + parent) return E.ELOOP;
-        if (safeDirs.size > 8192) safeDirs.clear();
-        safeDirs.add(parent);
-      }
+      // The kernel resolves symlinks itself and sends symlink-free paths, so a symlink in the
+      // parent chain means the backing tree changed behind a cached lookup (or an attack): the
+      // daemon must never follow it. Checked on every request (no cache: the backing tree can
+      // change behind our back); a few lstat calls, cheap next to a FUSE round trip.
+      const parent = root + p.slice(0, last);
+      let real: string;
+      try { real = realpathSync.native(parent); } catch (err) { return toErrno(err); }
+      if (real !== parent) return E.ELOOP;
     }
     return root + p;
   }
@@ -390,7 +385,6 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
         const st = lstatQuiet(b);
         if (st) ino = st.ino;
         rmdirSync(b);
-        safeDirs.clear();
         xattrs.drop(ino);
       } catch (err) { r = toErrno(err); }
       reply(cb, 'rmdir', path, r, t0, undefined, ino);
@@ -423,7 +417,6 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
         try {
           const replaced = lstatQuiet(b);
           renameSync(a, b);
-          safeDirs.clear();
           if (replaced && (replaced.nlink <= 1 || replaced.isDirectory())) xattrs.drop(replaced.ino);
           ino = lstatQuiet(b)?.ino ?? 0;
           if (replaced) hooks?.removed(dest);
@@ -450,7 +443,7 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
       let r = 0;
       if (typeof b === 'number') r = b;
       // Stored verbatim: the kernel resolves it relative to the mount, never the daemon.
-      else try { symlinkSync(target, b); safeDirs.clear(); } catch (err) { r = toErrno(err); }
+      else try { symlinkSync(target, b); } catch (err) { r = toErrno(err); }
       reply(cb, 'symlink', path, r, t0, undefined, 0, -1, 0, 0, target);
     },
 
