@@ -76,6 +76,11 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   if (cfg.signal?.aborted) stop.abort();
   let store: ClickhouseStore | undefined;
   let opening: Promise<ClickhouseStore> | undefined;
+  // True until a write completes: the process before us may have died mid-insert.
+  let inDoubt = true;
+
+  const present = async (s: ClickhouseStore, table: string, events: VexEvent[]) => Number((await s.query(
+    `SELECT uniqExact(id) FROM ${db}.${table} WHERE toString(id) IN (${events.map((e) => `'${String(e.id).replace(/[\\']/g, '\\$&')}'`).join(',')})`)).trim());
 
   const ready = (): Promise<ClickhouseStore> => {
     if (store) return Promise.resolve(store);
@@ -83,13 +88,13 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     return opening;
   };
 
-  async function withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  async function withRetry<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
     const start = Date.now();
     let delay = cfg.retry.initialMs;
     for (let attempt = 1; ; attempt++) {
       if (stop.signal.aborted) throw new VexfsError(ErrorCodes.STORE_UNAVAILABLE, `${name}: gave up ${what}: the sink is closing`, { retriable: true, context: { attempt } });
       try {
-        const out = await fn();
+        const out = await fn(attempt);
         sinkMetrics.up.set({ sink: name }, 1);
         return out;
       } catch (e) {
@@ -110,7 +115,13 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   /** Inserts rows; on bad data splits them until the bad rows are alone, dead-letters those. */
   async function insertRows(s: ClickhouseStore, table: string, columns: readonly string[], events: VexEvent[], lines: string[], token: string, dead: DeadLetterEntry[], position: string): Promise<number> {
     try {
-      await withRetry(`inserting into ${table}`, () => s.insertTsv(`${db}.${table}`, columns, Buffer.from(lines.join('')), token));
+      await withRetry(`inserting into ${table}`, async (attempt) => {
+        // Without dedup tokens, an insert whose fate is unknown (the process died, or the
+        // request failed mid-way) may have landed: look before inserting it again, so the
+        // materialized views do not count it twice.
+        if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await present(s, table, events)) === events.length) return;
+        await s.insertTsv(`${db}.${table}`, columns, Buffer.from(lines.join('')), token);
+      });
       return lines.length;
     } catch (err) {
       if (!(err instanceof VexfsError) || !isBadData(err)) throw err;
@@ -126,6 +137,16 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   }
 
   async function write(batch: Batch): Promise<void> {
+    try {
+      await writeOnce(batch);
+      inDoubt = false;
+    } catch (err) {
+      inDoubt = true;
+      throw err;
+    }
+  }
+
+  async function writeOnce(batch: Batch): Promise<void> {
     const t0 = performance.now();
     const token = batch.position.token;
     const dead: DeadLetterEntry[] = [];
@@ -146,15 +167,17 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       sinkMetrics.duplicateBatches.inc({ sink: name });
       return;
     }
-    let rows = 0;
-    for (const kind of KINDS) {
-      const g = byKind.get(kind);
-      if (!g) continue;
+    // Tables are independent: insert them concurrently, acknowledge when all are.
+    const settled = await Promise.allSettled(KINDS.filter((k) => byKind.has(k)).map(async (kind) => {
+      const g = byKind.get(kind)!;
       const { table, columns } = TABLES[kind];
       const n = await insertRows(s, table, columns, g.events, g.lines, `${token}|${table}`, dead, token);
       metrics.sinkRows.inc({ table }, n);
-      rows += n;
-    }
+      return n;
+    }));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    const rows = settled.reduce((a, r) => a + (r.status === 'fulfilled' ? r.value : 0), 0);
     if (dead.length) {
       await cfg.deadLetter.send(dead);
       for (const d of dead) metrics.deadLetters.inc({ stage, reason: reasonLabel(d.reason) });

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { ErrorCodes, VexfsError } from '../../errors.js';
-import { openChdbStore } from './chdb-store.js';
 import { openServerStore } from './server-store.js';
 import { migrate } from './migrations.js';
 import type { ClickhouseStore } from './store.js';
@@ -45,6 +44,8 @@ export function resolveStoreConfig(cfg: StoreConfig = {}): Readonly<Required<Sto
 export async function openStore(cfg: StoreConfig = {}, opts: { migrate?: boolean } = {}): Promise<ClickhouseStore> {
   const c = resolveStoreConfig(cfg);
   if (!c.url) {
+    // chDB loads a 500 MB engine: only when the embedded store is used
+    const { openChdbStore } = await import('./chdb-store.js');
     const store = await openChdbStore(join(c.dataDir, 'clickhouse'));
     try {
       if (opts.migrate !== false) await migrate(store, c.database);
