@@ -24,6 +24,33 @@ def crc64_avro(data: bytes) -> bytes:
     return fp.to_bytes(8, "little")
 
 
+PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+
+
+def collapse(node, seen):
+    """The spec's [PRIMITIVES] rule ({"type": "long"} becomes "long") and a named type written
+    in full only where it is first defined (later uses are its full name)."""
+    if isinstance(node, dict):
+        if set(node) == {"type"} and node["type"] in PRIMITIVES:
+            return node["type"]
+        if "name" in node and node.get("type") in ("record", "enum", "fixed"):
+            if node["name"] in seen:
+                return node["name"]
+            seen.add(node["name"])
+        return {k: collapse(v, seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [collapse(v, seen) for v in node]
+    return node
+
+
+def parsing_canonical_form(schema) -> str:
+    # python3-avro 1.11.1's canonical_form departs from the spec in two ways: it leaves
+    # {"type": "string"} where a logicalType was stripped, and it repeats a named type in full
+    # where it is used again. Undo both so the fingerprint is the specified one (as Java and
+    # avsc compute it).
+    return json.dumps(collapse(json.loads(schema.canonical_form), set()), separators=(",", ":"))
+
+
 def load_event_schema(schema_dir):
     names = avro.schema.Names()
     for name in ["FsPayload", "VectorPayload", "SemanticPayload", "SystemPayload"]:
@@ -41,7 +68,7 @@ def summary(rec):
 
 def kcat(schema_dir):
     schema = load_event_schema(schema_dir)
-    fingerprint = crc64_avro(schema.canonical_form.encode("utf-8"))
+    fingerprint = crc64_avro(parsing_canonical_form(schema).encode("utf-8"))
     reader = avro.io.DatumReader(schema)
     data = sys.stdin.buffer.read()
     pos = 0
