@@ -198,10 +198,11 @@ async function* readStream(
   try {
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       buf += decoder.decode(chunk, { stream: true });
+      let start = 0;
       let sep: number;
-      while ((sep = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, sep);
-        buf = buf.slice(sep + 2);
+      while ((sep = buf.indexOf('\n\n', start)) >= 0) {
+        const block = buf.slice(start, sep);
+        start = sep + 2;
         let name = 'message';
         const data: string[] = [];
         for (const line of block.split('\n')) {
@@ -214,6 +215,8 @@ async function* readStream(
         else if (name === 'dropped') yield { type: 'dropped', dropped: (payload as { dropped: number }).dropped };
         else if (name === 'message') yield { type: 'event', event: payload as StreamEvent };
       }
+      // one slice per chunk, not per message: a backlog of many messages stays linear
+      buf = buf.slice(start);
     }
   } catch (err) {
     if (signal?.aborted) return;

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApiServer } from '../../src/api/server.js';
-import { ApiClientError, createClient, type VexfsClient } from '../../src/client/index.js';
+import { ApiClientError, createClient } from '../../src/client/index.js';
+import { CASES, RANK } from './api-cases.js';
 import { createFakeDeps } from './api-fakes.js';
 
 /**
@@ -11,38 +12,7 @@ import { createFakeDeps } from './api-fakes.js';
  */
 
 const TOKENS = { 'viewer-token-1': 'viewer', 'operator-token-1': 'operator', 'admin-token-1': 'admin' } as const;
-type Need = 'public' | 'viewer' | 'operator' | 'admin';
-const RANK = { viewer: 1, operator: 2, admin: 3 } as const;
-
-interface Case { route: string; need: Need; call: (c: VexfsClient) => Promise<unknown> }
-
 const V = [0.1, 0.2, 0.3];
-export const CASES: Case[] = [
-  { route: 'GET /health', need: 'public', call: (c) => c.health() },
-  { route: 'GET /ready', need: 'public', call: (c) => c.ready() },
-  { route: 'GET /metrics', need: 'public', call: (c) => c.metrics() },
-  { route: 'GET /openapi.json', need: 'public', call: (c) => c.openapi() },
-  { route: 'GET /auth/whoami', need: 'viewer', call: (c) => c.whoami() },
-  { route: 'GET /collections', need: 'viewer', call: (c) => c.listCollections() },
-  { route: 'POST /collections', need: 'admin', call: (c) => c.createCollection({ name: 'fresh', dim: 3, metric: 'l2' }) },
-  { route: 'GET /collections/{name}', need: 'viewer', call: (c) => c.describeCollection('docs') },
-  { route: 'DELETE /collections/{name}', need: 'admin', call: (c) => c.dropCollection('scratch') },
-  { route: 'PUT /collections/{name}/vectors/{id}', need: 'operator', call: (c) => c.upsert('docs', '/docs/new.txt', V) },
-  { route: 'POST /collections/{name}/vectors', need: 'operator', call: (c) => c.upsertBatch('docs', [{ id: '/docs/x.txt', vector: V }]) },
-  { route: 'GET /collections/{name}/vectors/{id}', need: 'viewer', call: (c) => c.getVector('docs', '/docs/a.txt') },
-  { route: 'DELETE /collections/{name}/vectors/{id}', need: 'operator', call: (c) => c.deleteVector('docs', '/docs/b.txt') },
-  { route: 'POST /collections/{name}/search', need: 'viewer', call: (c) => c.search('docs', { vector: V, k: 1 }) },
-  { route: 'POST /collections/{name}/search/batch', need: 'viewer', call: (c) => c.searchBatch('docs', [V, V], { k: 1 }) },
-  {
-    route: 'GET /events/stream', need: 'viewer',
-    call: async (c) => { const s = c.subscribe({}, () => {}); try { await s.ready; } finally { s.close(); await s.done; } },
-  },
-  { route: 'GET /stats', need: 'viewer', call: (c) => c.stats() },
-  { route: 'GET /anomalies', need: 'viewer', call: (c) => c.anomalies(10) },
-  { route: 'POST /sql', need: 'viewer', call: (c) => c.sql('SELECT 1') },
-  { route: 'POST /replay', need: 'operator', call: (c) => c.replay({ from: 1 }) },
-  { route: 'GET /config', need: 'admin', call: (c) => c.config() },
-];
 
 const CALLERS: Array<{ who: string; token?: string; role?: 'viewer' | 'operator' | 'admin' }> = [
   { who: 'no token' },
