@@ -43,9 +43,9 @@ const BASE_US = 1_764_064_800_000_000; // 2025-11-25T10:00:00Z
 const OPS = ['getattr', 'read', 'write', 'open', 'readdir', 'create', 'unlink', 'rename'];
 
 /** Event number `i` of a fixed, deterministic stream (fs mostly, some vector, semantic and system). */
-export function makeEvent(seed: string, i: number, node = 'n1'): VexEvent {
+export function makeEvent(seed: string, i: number, node = 'n1', baseUs = BASE_US): VexEvent {
   const id = detUuid(seed, i);
-  const ts = BASE_US + i * 1000;
+  const ts = baseUs + i * 1000;
   const m = i % 20;
   const kind: Kind = m < 14 ? 'fs' : m < 17 ? 'vector' : m < 19 ? 'semantic' : 'system';
   const base = { id, node, seq: i + 1, ts, kind, prevHash: Buffer.alloc(32), hash: Buffer.alloc(32) };
@@ -68,8 +68,8 @@ export function makeEvent(seed: string, i: number, node = 'n1'): VexEvent {
 }
 
 /** Events [from, to) of the stream. */
-export function makeEvents(seed: string, from: number, to: number, node = 'n1'): VexEvent[] {
+export function makeEvents(seed: string, from: number, to: number, node = 'n1', baseUs = BASE_US): VexEvent[] {
   const out: VexEvent[] = [];
-  for (let i = from; i < to; i++) out.push(makeEvent(seed, i, node));
+  for (let i = from; i < to; i++) out.push(makeEvent(seed, i, node, baseUs));
   return out;
 }
