@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { ErrorCodes, VexfsError } from '../../errors.js';
 import type { EventLog } from '../../log/event-log.js';
+import type { Emitter } from '../../events/emitter.js';
 import type { SemanticHooks } from './semantic-hooks.js';
 
 /** Options of runMount (`vexfs mount <backing> <mountpoint>`). */
@@ -30,7 +31,13 @@ export interface RunMountOptions {
   /** Largest xattr value in bytes (default 65536, 1..65536); larger → E2BIG. */
   xattrMaxValueBytes?: number;
   /** Builds the semantic hooks (the vector service) once the journal is open; default none. */
-  hooks?: ((ctx: { log: EventLog; node: string }) => SemanticHooks | Promise<SemanticHooks>) | null;
+  hooks?: ((ctx: { log: EventLog; node: string; emitter: Emitter }) => SemanticHooks | Promise<SemanticHooks>) | null;
+  /**
+   * An event log and emitter owned by the caller (`vexfs up` runs mount, vector service and API in one
+   * process, and one node must have one emitter: one seq and hash chain). runMount then neither opens
+   * nor closes the log, and `openLog`/`fsync`/`node` are unused. Default: none (runMount owns the journal).
+   */
+  shared?: { log: EventLog; emitter: Emitter } | null;
   /** Opens the event log; default openJournal({dir: dataDir, fsync}) from src/log/journal. */
   openLog?: (dataDir: string, fsync: 'lazy' | 'strict') => Promise<EventLog>;
   /** Unmount on SIGINT/SIGTERM (default true). */
@@ -39,7 +46,7 @@ export interface RunMountOptions {
   log?: (msg: string) => void;
 }
 
-export type ResolvedRunMountOptions = Required<Omit<RunMountOptions, 'hooks' | 'openLog'>> & Pick<RunMountOptions, 'hooks' | 'openLog'>;
+export type ResolvedRunMountOptions = Required<Omit<RunMountOptions, 'hooks' | 'openLog' | 'shared'>> & Pick<RunMountOptions, 'hooks' | 'openLog' | 'shared'>;
 
 /** Defaults of every optional runMount option, in one place. */
 export const RUN_MOUNT_DEFAULTS = Object.freeze({
@@ -48,7 +55,7 @@ export const RUN_MOUNT_DEFAULTS = Object.freeze({
 });
 
 const KEYS = new Set(['backing', 'mountpoint', 'dataDir', 'node', 'fsync', 'events', 'contentHash', 'attrTimeout', 'entryTimeout',
-  'kernelCache', 'similarK', 'xattrMaxValueBytes', 'hooks', 'openLog', 'handleSignals', 'log']);
+  'kernelCache', 'similarK', 'xattrMaxValueBytes', 'hooks', 'openLog', 'shared', 'handleSignals', 'log']);
 
 function bad(key: string, value: unknown, allowed: string): VexfsError {
   let shown: string;
@@ -76,6 +83,7 @@ export function resolveRunMountOptions(opts: RunMountOptions): Readonly<Resolved
   }
   if (r.hooks != null && typeof r.hooks !== 'function') throw bad('hooks', r.hooks, 'a factory function or null');
   if (r.openLog != null && typeof r.openLog !== 'function') throw bad('openLog', r.openLog, 'a function');
+  if (r.shared != null && (typeof r.shared.emitter?.emit !== 'function' || typeof r.shared.log?.append !== 'function')) throw bad('shared', 'an object', '{ log: EventLog, emitter: Emitter } or null');
   if (typeof r.log !== 'function') throw bad('log', r.log, 'a function');
   return Object.freeze(r as ResolvedRunMountOptions);
 }

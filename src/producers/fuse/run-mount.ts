@@ -50,9 +50,10 @@ export async function runMount(options: RunMountOptions): Promise<RunningMount> 
   // The kernel applied the caller's umask already; ours must not mask the modes again.
   process.umask(0);
 
-  const log = await (o.openLog ?? defaultOpenLog)(o.dataDir, o.fsync);
+  const owned = !o.shared;
+  const log = o.shared ? o.shared.log : await (o.openLog ?? defaultOpenLog)(o.dataDir, o.fsync);
   const emittedByKind = new Map<string, { inc(): void }>();
-  const emitter = createEmitter({
+  const emitter = o.shared ? o.shared.emitter : createEmitter({
     // Payloads are built field by field from typed values; skipping the per-event schema walk keeps the hot path short.
     node: o.node, log, validate: false,
     onEmit: (ev) => {
@@ -61,7 +62,7 @@ export async function runMount(options: RunMountOptions): Promise<RunningMount> 
       c.inc();
     },
   });
-  const hooks = o.hooks ? await o.hooks({ log, node: o.node }) : null;
+  const hooks = o.hooks ? await o.hooks({ log, node: o.node, emitter }) : null;
   const ops = createFuseOps({
     root: backing, emitter: o.events ? emitter : null, hooks, contentHash: o.contentHash, similarK: o.similarK,
     xattrMaxValueBytes: o.xattrMaxValueBytes,
@@ -73,7 +74,7 @@ export async function runMount(options: RunMountOptions): Promise<RunningMount> 
   try {
     mount = await mountFuse(mountpoint, ops, cache);
   } catch (err) {
-    await log.close();
+    if (owned) await log.close();
     throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, `mounting ${backing} at ${mountpoint} failed: ${(err as Error).message}`, { context: { mountpoint, backing }, cause: err });
   }
   emitter.emit({ kind: 'system', op: 'mount', key: mountpoint, payload: systemPayload({ type: 'mount', message: `mounted ${backing} at ${mountpoint}`, attrs }) });
@@ -97,7 +98,7 @@ export async function runMount(options: RunMountOptions): Promise<RunningMount> 
         await clearStaleMount(mountpoint, o.log).catch(() => undefined);
       }
       emitter.emit({ kind: 'system', op: 'unmount', key: mountpoint, payload: systemPayload({ type: 'unmount', message: `unmounted ${mountpoint} (${reason})`, attrs }) });
-      await log.close();
+      if (owned) await log.close(); else await log.flush();
       o.log(`unmounted ${mountpoint} (${reason})`);
       resolveClosed();
     })();
