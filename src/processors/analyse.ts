@@ -33,7 +33,9 @@ export function analyse(opts: Readonly<ProcessorOptions>, node: string, schedule
       outs.push(ev$.pipe(countWindowStats({ windowSize: opts.windowSize, historySize: opts.historySize, slide: opts.countSlide, prefixDepth: opts.prefixDepth, maxGroups: opts.maxGroups }), map((s) => windowEvent(s, node))));
     }
     if (on.timeWindows || on.anomalies || on.outliers) {
-      const windows = timeWindowStats({ windowMs: opts.windowMs, slideMs: opts.slideMs, prefixDepth: opts.prefixDepth, maxGroups: opts.maxGroups, maxDistinctFiles: opts.maxDistinctFiles }, scheduler);
+      // Without time-window results, only the dimensions the detectors watch are computed.
+      const dimensions = on.timeWindows ? undefined : (['all', 'process'] as const);
+      const windows = timeWindowStats({ dimensions, windowMs: opts.windowMs, slideMs: opts.slideMs, prefixDepth: opts.prefixDepth, maxGroups: opts.maxGroups, maxDistinctFiles: opts.maxDistinctFiles }, scheduler);
       const toEvent = map((a: Parameters<typeof anomalyEvent>[0]) => {
         metrics.anomalies.inc({ type: a.anomalyType, severity: a.severity });
         return anomalyEvent(a, node);

@@ -70,8 +70,11 @@ export function countWindowStats(opts: CountWindowOptions): OperatorFunction<Vex
       let wFirst = Infinity, wLast = 0;
       for (const p of windowPanes) { if (p.firstTs < wFirst) wFirst = p.firstTs; if (p.lastTs > wLast) wLast = p.lastTs; }
       const stats = summarize(windowPanes, 'count', dims[d]!, ring.group, wFirst, wLast, wLast - wFirst);
+      // n events span n − 1 gaps: rate over a count window is (n − 1) / span.
+      const wSeconds = (wLast - wFirst) / 1e6;
+      stats.rate = wSeconds > 0 ? (stats.count - 1) / wSeconds : 0;
       const hSeconds = (hLast - hFirst) / 1e6;
-      stats.history = { count: hCount, errorRate: hCount ? hErrors / hCount : 0, rate: hSeconds > 0 ? hCount / hSeconds : 0, meanP99Us: p99N ? p99Sum / p99N : 0 };
+      stats.history = { count: hCount, errorRate: hCount ? hErrors / hCount : 0, rate: hSeconds > 0 ? (hCount - 1) / hSeconds : 0, meanP99Us: p99N ? p99Sum / p99N : 0 };
       // Next pane: reuse the ring slot that falls out of the history.
       const nextSlot = ring.closed % H;
       let next = ring.panes[nextSlot];

@@ -40,9 +40,9 @@ interface Detector {
 
 /** The five threshold detectors, their watched values and guards (documented in docs/processors.md). */
 export const DETECTORS: readonly Detector[] = [
-  { type: 'latency_spike', dimensions: ['all'], value: (s) => s.latencyP99Us, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 50, pooled: false, guard: (v, m) => v >= 1.5 * m },
-  { type: 'error_burst', dimensions: ['all'], value: (s) => s.errorRate, direction: 'up', floorRel: 0.1, floorAbs: 0.005, minCount: 50, pooled: false, guard: (v, m) => v >= m + 0.05 },
-  { type: 'throughput_collapse', dimensions: ['all'], value: (s) => s.rate, direction: 'down', floorRel: 0.05, floorAbs: 0, minCount: 0, pooled: false, guard: (v, m) => v <= 0.6 * m },
+  { type: 'latency_spike', dimensions: ['all'], value: (s) => s.latencyP99Us, direction: 'up', floorRel: 0.25, floorAbs: 1, minCount: 50, pooled: false, guard: (v, m) => v >= 1.5 * m },
+  { type: 'error_burst', dimensions: ['all'], value: (s) => s.errorRate, direction: 'up', floorRel: 0.1, floorAbs: 0.02, minCount: 50, pooled: false, guard: (v, m) => v >= m + 0.05 },
+  { type: 'throughput_collapse', dimensions: ['all'], value: (s) => s.rate, direction: 'down', floorRel: 0.2, floorAbs: 0, minCount: 0, pooled: false, guard: (v, m) => v <= 0.6 * m },
   { type: 'mass_modification', dimensions: ['process'], value: (s) => s.distinctModifiedFiles + s.extensionChanges, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 0, pooled: true, guard: (v, _m, o) => v >= o.massMinFiles },
   { type: 'mass_read', dimensions: ['process'], value: (s) => s.distinctReadFiles, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 0, pooled: true, guard: (v, _m, o) => v >= o.massMinFiles },
 ];

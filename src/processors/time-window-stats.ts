@@ -64,7 +64,7 @@ export function timeWindowStats(opts: TimeWindowOptions, scheduler: SchedulerLik
           scratch.length = 0;
           for (let i = 0; i < W; i++) {
             const st = ring.stamps[i]!;
-            if (st > c - W && st <= c) scratch.push(ring.panes[i]!);
+            if (st >= 0 && st > c - W && st <= c) scratch.push(ring.panes[i]!);
           }
           const spanPanes = Math.min(W, c - ring.firstPane + 1);
           subscriber.next(summarize(scratch, 'time', dims[d]!, ring.group, windowEnd - spanPanes * slideUs, windowEnd, spanPanes * slideUs));

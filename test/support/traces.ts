@@ -152,3 +152,15 @@ export function score(anomalies: readonly { anomalyType: string; windowStart: nu
   const detected = targets.filter((i) => mine.some((a) => overlaps(a, i))).length;
   return { type, tp, fp: mine.length - tp, detected, injected: targets.length, precision: mine.length ? tp / mine.length : 1, recall: targets.length ? detected / targets.length : 1 };
 }
+
+let helperSeq = 0;
+/** One fs event for operator tests: `tMs` is its event time in ms (= virtual time in marble tests). */
+export function fsEvent(tMs: number, op: string, path: string, o: { pid?: number; errno?: number; latencyUs?: number; size?: number; path2?: string } = {}): VexEvent {
+  helperSeq++;
+  const errno = o.errno ?? 0;
+  return {
+    id: `00000000-0000-7000-9000-${helperSeq.toString(16).padStart(12, '0')}`, node: 'test', seq: helperSeq, ts: tMs * 1000, kind: 'fs', op, priority: 'normal', key: path,
+    prevHash: ZERO_HASH, hash: ZERO_HASH,
+    payload: fsPayload({ path, path2: o.path2 ?? null, size: o.size ?? 0, result: errno ? -errno : o.size ?? 0, errno, latencyUs: o.latencyUs ?? 100, pid: o.pid ?? 1 }),
+  };
+}
