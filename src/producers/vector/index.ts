@@ -7,3 +7,4 @@ export { selectKernels, jsKernels, scalarKernels, detectIsa, type DistanceKernel
 export { createBufferPool, sharedBufferPool, DEFAULT_TIERS, POOL_ALIGNMENT, type BufferPool, type PoolStats, type PoolTier } from './buffer-pool.js';
 export { decodeEmbedding, toPooledFloat32, type VectorInput } from './vector-input.js';
 export type { CollectionSpec, SearchMode } from './collection.js';
+export { createVectorHooksFactory, type MountVectorHooks, type HooksContext } from './mount-hooks.js';

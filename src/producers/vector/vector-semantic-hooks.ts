@@ -1,4 +1,3 @@
-import { ErrorCodes, VexfsError } from '../../errors.js';
 import type { SemanticHooks } from '../fuse/semantic-hooks.js';
 import { float32Bytes } from './vector-input.js';
 import type { VectorService } from './vector-service.js';
@@ -37,9 +36,8 @@ export function createVectorSemanticHooks(service: VectorService): SemanticHooks
     },
     similar(path, k) {
       const where = holders(path)[0];
-      if (where === undefined) {
-        throw new VexfsError(ErrorCodes.NOT_FOUND, `'${path}' has no embedding: set the xattr user.vexfs.embedding first`, { context: { path } });
-      }
+      // A file without an embedding has no similar files: an empty listing, so `ls -R` and `find` walk on.
+      if (where === undefined) return [];
       return service.searchById(where, path, { k })
         .filter((h) => h.id.startsWith('/'))
         .map((h) => ({ path: h.id, distance: h.distance }));
