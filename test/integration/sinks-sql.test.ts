@@ -1,5 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createClickhouseSink, type ClickhouseSink } from '../../src/sinks/clickhouse/clickhouse-sink.js';
 import { READY_QUERIES, readyQuery } from '../../src/sinks/clickhouse/queries.js';
 import { runSql } from '../../src/sinks/clickhouse/run-sql.js';
@@ -96,6 +99,21 @@ for (const mode of ['chdb', 'server'] as const) {
       const vec = events.filter((e) => e.kind === 'vector');
       const rows = await sql(readyQuery('vector_latency'));
       assert.deepEqual(new Map(rows.map((r) => [`${r.collection}/${r.op}`, Number(r.n)])), countBy(vec, (e) => `${(e.payload as VectorPayload).collection}/${e.op}`));
+    });
+
+    test('every Grafana ClickHouse panel query runs', async () => {
+      const dir = fileURLToPath(new URL('../../infra/grafana/dashboards/', import.meta.url));
+      let n = 0;
+      for (const f of readdirSync(dir)) {
+        const dash = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { panels: { title: string; targets: { rawSql?: string }[] }[] };
+        for (const p of dash.panels) for (const t of p.targets) {
+          if (!t.rawSql) continue;
+          const q = t.rawSql.replaceAll('$__fromTime', 'now() - INTERVAL 1 HOUR').replaceAll('$__toTime', 'now()').replaceAll('vexfs.', '');
+          await assert.doesNotReject(runSql(q, { format: 'json' }, cfg()), `${f} / ${p.title}`);
+          n++;
+        }
+      }
+      assert.ok(n >= 8);
     });
 
     test('table and CSV output', async () => {
