@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { readSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createEventCodec, type EventCodec } from '../events/codec.js';
 import { inlinedEventSchema } from '../events/schema.js';
 import type { EventBytes } from './verify.js';
@@ -82,49 +83,58 @@ export async function createContainerWriter(path: string, codec: EventCodec = cr
 }
 
 /** Reads a container file back as batches of event bytes; broken or partial blocks become items with `error`. */
-export async function* readContainer(path: string, opts: { batchSize?: number; codec?: EventCodec } = {}): AsyncGenerator<EventBytes[]> {
+export async function* readContainer(path: string, opts: { batchSize?: number; codec?: EventCodec; source?: string } = {}): AsyncGenerator<EventBytes[]> {
   const batchSize = opts.batchSize ?? 1000;
+  const source = opts.source ?? path;
   const fh = await open(path, 'r');
   try {
-    const r = new ChunkReader(fh);
-    await r.need(4);
-    if (!r.buf.subarray(r.pos, r.pos + 4).equals(MAGIC)) { yield [{ bytes: Buffer.alloc(0), location: 'offset 0', error: { reason: 'malformed', message: `${path} is not an Avro object container file` } }]; return; }
-    r.pos += 4;
-    // metadata map: blocks of (key, value) pairs until a zero count
-    for (;;) {
-      let n = await r.long();
-      if (n === 0) break;
-      if (n < 0) { n = -n; await r.long(); }
-      for (let i = 0; i < n; i++) { await r.skip(await r.long()); await r.skip(await r.long()); }
+    const r = new ChunkReader(fh.fd);
+    const bad = (reason: 'truncated' | 'malformed', message: string, at: number, bytes = Buffer.alloc(0)): EventBytes => ({ bytes, source, offset: at, error: { reason, message } });
+    // header: magic, metadata map, sync marker; re-read with more bytes until it parses
+    let sync: Buffer | null = null;
+    while (!sync) {
+      const have = r.end - r.pos;
+      if (have >= 4 && !r.buf.subarray(r.pos, r.pos + 4).equals(MAGIC)) { yield [bad('malformed', `${path} is not an Avro object container file`, 0)]; return; }
+      const end = parseHeaderEnd(r.buf, r.pos, r.end);
+      if (end > 0) { sync = Buffer.from(r.buf.subarray(end - 16, end)); r.pos = end; break; }
+      if (!r.fill()) { yield [bad('truncated', `${path} ends inside its header`, 0)]; return; }
     }
-    await r.need(16);
-    const sync = Buffer.from(r.buf.subarray(r.pos, r.pos + 16));
-    r.pos += 16;
     let batch: EventBytes[] = [];
     let codec = opts.codec;
     for (;;) {
-      if (!(await r.more())) break;
-      const blockAt = r.offset();
-      const location = `offset ${blockAt}`;
-      const count = await r.long();
-      const size = await r.long();
-      if (!(count >= 0 && size >= 0)) { batch.push({ bytes: Buffer.alloc(0), location, error: { reason: 'truncated', message: `file ends inside the block header at offset ${blockAt}` } }); break; }
-      const have = await r.need(size + 16);
-      if (!have) { batch.push({ bytes: Buffer.from(r.buf.subarray(r.pos, r.end)), location, error: { reason: 'truncated', message: `file ends inside the block at offset ${blockAt} (declares ${size} bytes)` } }); break; }
-      const data = Buffer.from(r.buf.subarray(r.pos, r.pos + size));
-      r.pos += size;
-      if (!r.buf.subarray(r.pos, r.pos + 16).equals(sync)) { batch.push({ bytes: data, location, error: { reason: 'malformed', message: `block at offset ${blockAt} does not end with the file's sync marker` } }); break; }
-      r.pos += 16;
-      if (count === 1) batch.push({ bytes: data, location });
-      else {
-        // a block of several records (another writer): find their boundaries by decoding
-        codec ??= createEventCodec();
-        let p = 0;
-        for (let i = 0; i < count; i++) {
-          try { const { end } = codec.decode(data, p); batch.push({ bytes: data.subarray(p, end), location: `${location} record ${i}` }); p = end; } catch (err) { batch.push({ bytes: data.subarray(p), location, error: { reason: 'malformed', message: (err as Error).message } }); break; }
+      // parse as many whole blocks as are buffered without awaiting
+      const buf = r.buf;
+      const limit = r.end;
+      let p = r.pos;
+      while (batch.length < batchSize && p < limit) {
+        lp = p;
+        const count = readLongAt(buf, limit);
+        const size = readLongAt(buf, limit);
+        if (Number.isNaN(size)) break;
+        const dataAt = lp;
+        if (dataAt + size + 16 > limit) break;
+        const blockAt = r.fileOffsetOf(p);
+        if (count < 0 || size < 0) { batch.push(bad('malformed', `bad block header at offset ${blockAt}`, blockAt)); yield batch; return; }
+        const data = buf.subarray(dataAt, dataAt + size);
+        if (!syncAt(buf, dataAt + size, sync)) { batch.push(bad('malformed', `block at offset ${blockAt} does not end with the file's sync marker`, blockAt, data)); yield batch; return; }
+        p = dataAt + size + 16;
+        if (count === 1) batch.push({ bytes: data, source, offset: blockAt });
+        else {
+          // a block of several records (another writer): find their boundaries by decoding
+          codec ??= createEventCodec();
+          let q = 0;
+          for (let i = 0; i < count; i++) {
+            try { const { end } = codec.decode(data, q); batch.push({ bytes: data.subarray(q, end), source, offset: blockAt, location: `${source} offset ${blockAt} record ${i}` }); q = end; } catch (err) { batch.push(bad('malformed', (err as Error).message, blockAt, data.subarray(q))); yield batch; return; }
+          }
         }
       }
-      if (batch.length >= batchSize) { yield batch; batch = []; }
+      r.pos = p;
+      if (batch.length >= batchSize) { yield batch; batch = []; continue; }
+      if (r.pos >= r.end && r.eof) break;
+      if (!r.fill()) {
+        if (r.pos < r.end) batch.push(bad('truncated', `file ends inside the block at offset ${r.fileOffsetOf(r.pos)}`, r.fileOffsetOf(r.pos), r.buf.subarray(r.pos, r.end)));
+        break;
+      }
     }
     if (batch.length) yield batch;
   } finally {
@@ -132,39 +142,62 @@ export async function* readContainer(path: string, opts: { batchSize?: number; c
   }
 }
 
+function syncAt(b: Buffer, at: number, sync: Buffer): boolean {
+  for (let i = 0; i < 16; i++) if (b[at + i] !== sync[i]) return false;
+  return true;
+}
+
+let lp = 0;
+function readLongAt(b: Buffer, end: number): number {
+  let n = 0; let mul = 1;
+  for (let i = 0; i < 10; i++) {
+    if (lp >= end) return NaN;
+    const byte = b[lp++]!;
+    n += (byte & 0x7f) * mul;
+    if ((byte & 0x80) === 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
+    mul *= 128;
+  }
+  return NaN;
+}
+
+/** End offset of a container header starting at `at` (magic, metadata map, sync), or -1 if more bytes are needed. */
+function parseHeaderEnd(b: Buffer, at: number, end: number): number {
+  lp = at + 4;
+  if (lp > end) return -1;
+  for (;;) {
+    let n = readLongAt(b, end);
+    if (Number.isNaN(n)) return -1;
+    if (n === 0) break;
+    if (n < 0) { n = -n; if (Number.isNaN(readLongAt(b, end))) return -1; }
+    for (let i = 0; i < n; i++) {
+      const k = readLongAt(b, end); if (Number.isNaN(k)) return -1; lp += k;
+      const v = readLongAt(b, end); if (Number.isNaN(v)) return -1; lp += v;
+      if (lp > end) return -1;
+    }
+  }
+  return lp + 16 <= end ? lp + 16 : -1;
+}
+
+/** Buffers a file in fresh chunks: views into an old chunk stay valid after the next fill. */
 class ChunkReader {
   buf = Buffer.alloc(0);
   pos = 0;
   end = 0;
-  private fileOffset = 0; // file offset of buf[0]
-  private eof = false;
-  constructor(private readonly fh: FileHandle) {}
-  offset(): number { return this.fileOffset + this.pos; }
-  /** Ensures n bytes are buffered from pos; false at end of file. */
-  async need(n: number): Promise<boolean> {
-    while (this.end - this.pos < n) {
-      if (this.eof) return false;
-      const keep = this.end - this.pos;
-      const next = Buffer.allocUnsafe(Math.max(4 * CHUNK, n + CHUNK));
-      this.buf.copy(next, 0, this.pos, this.end);
-      this.fileOffset += this.pos;
-      const { bytesRead } = await this.fh.read(next, keep, next.length - keep, this.fileOffset + keep);
-      if (bytesRead === 0) this.eof = true;
-      this.buf = next; this.pos = 0; this.end = keep + bytesRead;
-    }
+  eof = false;
+  private bufAt = 0; // file offset of buf[0]
+  constructor(private readonly fd: number) {}
+  fileOffsetOf(p: number): number { return this.bufAt + p; }
+  /** Reads more bytes after the unconsumed ones; false at end of file. */
+  fill(): boolean {
+    if (this.eof) return false;
+    const keep = this.end - this.pos;
+    const next = Buffer.allocUnsafe(Math.max(4 * CHUNK, keep * 2));
+    this.buf.copy(next, 0, this.pos, this.end);
+    this.bufAt += this.pos;
+    // a synchronous read of a few MiB from the page cache: thread-pool reads left the loop idle half the time on a busy machine
+    const bytesRead = readSync(this.fd, next, keep, next.length - keep, this.bufAt + keep);
+    if (bytesRead === 0) { this.eof = true; return false; }
+    this.buf = next; this.pos = 0; this.end = keep + bytesRead;
     return true;
   }
-  async more(): Promise<boolean> { return this.need(1); }
-  async long(): Promise<number> {
-    let n = 0; let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (!(await this.need(1))) return NaN;
-      const byte = this.buf[this.pos++]!;
-      n += (byte & 0x7f) * mul;
-      if ((byte & 0x80) === 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-      mul *= 128;
-    }
-    return NaN;
-  }
-  async skip(n: number): Promise<void> { await this.need(n); this.pos += n; }
 }

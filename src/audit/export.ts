@@ -9,7 +9,7 @@ import type { CheckpointRecord } from './checkpointer.js';
 import { createContainerWriter, readContainer } from './container-file.js';
 import { newHead, scanHead } from './event-bytes.js';
 import type { SigningKey } from './signing-key.js';
-import { verify, type EventBytes, type VerifyOptions, type VerifyReport } from './verify.js';
+import { locationOf, verify, type EventBytes, type VerifyOptions, type VerifyReport } from "./verify.js";
 
 /** What part of a log to export; bounds are inclusive and combine (all must hold). */
 export interface ExportRange {
@@ -78,7 +78,7 @@ export async function exportEvents(source: AsyncIterable<ReadonlyArray<EventByte
     outer: for await (const batch of source) {
       for (const item of batch) {
         const b = item.bytes;
-        if (item.error || !scanHead(b, h)) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot export: record at ${item.location ?? `position ${events}`} is not a VexFS event${item.error ? ` (${item.error.message})` : ''}; run verify first`);
+        if (item.error || !scanHead(b, h)) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot export: record at ${locationOf(item) ?? `position ${events}`} is not a VexFS event${item.error ? ` (${item.error.message})` : ''}; run verify first`);
         const node = b.toString('utf8', h.nodeStart, h.nodeEnd);
         if ((nodesFilter && !nodesFilter.has(node)) || closed.has(node)) continue;
         if ((opts.fromSeq !== undefined && h.seq < opts.fromSeq) || (opts.fromTs !== undefined && h.ts < opts.fromTs)) continue;

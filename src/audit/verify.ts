@@ -73,8 +73,10 @@ export interface VerifyReport {
 /** One event's bytes, as any log adapter yields them (LoggedEvent fits). */
 export interface EventBytes {
   bytes: Buffer;
-  /** optional source location, reported in findings */
+  /** optional source location, reported in findings (or `source` + `offset`, joined only when reported) */
   location?: string;
+  source?: string;
+  offset?: number;
   /** set by a file reader that found a partial or broken block where this event should be */
   error?: { reason: 'truncated' | 'malformed'; message: string };
 }
@@ -159,7 +161,8 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
   let pending: Pending | null = null;
   let cur: NodeState | null = null;
 
-  const fail = (reason: AuditReason, node: string, seq: number, message: string, location?: string): void => {
+  const fail = (reason: AuditReason, node: string, seq: number, message: string, item?: EventBytes): void => {
+    const location = item ? locationOf(item) : undefined;
     finding = { reason, position: events, node, seq, message, ...(location ? { location } : {}) };
   };
 
@@ -179,12 +182,12 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
         continue;
       }
       if (item.error) {
-        fail(item.error.reason, cur?.name ?? '', cur ? cur.expected : 0, item.error.message, item.location);
+        fail(item.error.reason, cur?.name ?? '', cur ? cur.expected : 0, item.error.message, item);
         break outer;
       }
       if (!scanHead(b, h)) {
         const partial = b.length < 70;
-        fail(partial ? 'truncated' : 'malformed', cur?.name ?? '', cur ? cur.expected : 0, partial ? `partial record of ${b.length} bytes` : `record of ${b.length} bytes is not a VexFS event envelope`, item.location);
+        fail(partial ? 'truncated' : 'malformed', cur?.name ?? '', cur ? cur.expected : 0, partial ? `partial record of ${b.length} bytes` : `record of ${b.length} bytes is not a VexFS event envelope`, item);
         break outer;
       }
       if (!cur || !sameNode(b, h, cur)) cur = nodeOf(nodes, b, h);
@@ -194,7 +197,7 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
       hasher.update(b.subarray(0, bodyEnd));
       const digest = hasher.digest('binary');
       if (!equal32(digest, b, bodyEnd)) {
-        fail('hash_mismatch', st.name, h.seq, `stored hash of seq ${h.seq} is not the SHA-256 of its bytes: the event was edited`, item.location);
+        fail('hash_mismatch', st.name, h.seq, `stored hash of seq ${h.seq} is not the SHA-256 of its bytes: the event was edited`, item);
         break outer;
       }
       const s = st.summary;
@@ -202,39 +205,39 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
         const exp = start === 'genesis' ? { seq: 1, prevHash: null as string | null } : start === 'any' ? null : start[st.name] ? { seq: start[st.name]!.seq, prevHash: start[st.name]!.prevHash } : { seq: 1, prevHash: null };
         if (exp && (h.seq !== exp.seq || !(exp.prevHash === null ? isZero(b, h.prevHashAt) : b.toString('hex', h.prevHashAt, h.prevHashAt + 32) === exp.prevHash))) {
           if (h.seq > exp.seq) {
-            fail('gap', st.name, h.seq, `node ${st.name} starts at seq ${h.seq}; expected seq ${exp.seq}`, item.location);
+            fail('gap', st.name, h.seq, `node ${st.name} starts at seq ${h.seq}; expected seq ${exp.seq}`, item);
             pending = { finding: finding!, nodeState: st, missing: exp.seq, remaining: window };
             finding = null;
             events++;
             continue;
           }
-          fail('bad_start', st.name, h.seq, `node ${st.name} starts at seq ${h.seq} with prevHash ${b.toString('hex', h.prevHashAt, h.prevHashAt + 32).slice(0, 16)}…; expected seq ${exp.seq} with ${exp.prevHash ? 'prevHash ' + exp.prevHash.slice(0, 16) + '…' : 'a zero prevHash'}`, item.location);
+          fail('bad_start', st.name, h.seq, `node ${st.name} starts at seq ${h.seq} with prevHash ${b.toString('hex', h.prevHashAt, h.prevHashAt + 32).slice(0, 16)}…; expected seq ${exp.seq} with ${exp.prevHash ? 'prevHash ' + exp.prevHash.slice(0, 16) + '…' : 'a zero prevHash'}`, item);
           break outer;
         }
         s.firstSeq = h.seq;
         s.firstPrevHash = b.toString('hex', h.prevHashAt, h.prevHashAt + 32);
       } else if (h.seq !== st.expected) {
         if (h.seq > st.expected) {
-          fail('gap', st.name, h.seq, `seq ${st.expected} of node ${st.name} is missing (next is ${h.seq})`, item.location);
+          fail('gap', st.name, h.seq, `seq ${st.expected} of node ${st.name} is missing (next is ${h.seq})`, item);
           pending = { finding: finding!, nodeState: st, missing: st.expected, remaining: window };
           finding = null;
           events++;
           continue;
         }
         const r = ringFind(st, h.seq);
-        if (r >= 0 && st.ringBuf[r]!.compare(b, bodyEnd, b.length, st.ringAt[r]!, st.ringAt[r]! + 32) === 0) {
-          fail('duplicate', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears again (expected seq ${st.expected})`, item.location);
+        if (r >= 0 && eq32(st.ringBuf[r]!, st.ringAt[r]!, b, bodyEnd)) {
+          fail('duplicate', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears again (expected seq ${st.expected})`, item);
         } else {
-          fail('reordered', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears after seq ${st.expected - 1}`, item.location);
+          fail('reordered', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears after seq ${st.expected - 1}`, item);
         }
         break outer;
-      } else if (st.lastHashBuf.compare(b, h.prevHashAt, h.prevHashAt + 32, st.lastHashAt, st.lastHashAt + 32) !== 0) {
-        fail('chain_broken', st.name, h.seq, `prevHash of seq ${h.seq} is not the hash of seq ${h.seq - 1}: seq ${h.seq - 1} was replaced or the chain was spliced`, item.location);
+      } else if (!eq32(st.lastHashBuf, st.lastHashAt, b, h.prevHashAt)) {
+        fail('chain_broken', st.name, h.seq, `prevHash of seq ${h.seq} is not the hash of seq ${h.seq - 1}: seq ${h.seq - 1} was replaced or the chain was spliced`, item);
         break outer;
       }
       if (h.kind === 3 && b.length > 0 && isCheckpointOp(b, h.opStart, h.opEnd)) {
         const bad = checkCheckpoint(codec, b, st, h.seq, trusted);
-        if (bad) { fail(bad[0], st.name, h.seq, bad[1], item.location); break outer; }
+        if (bad) { fail(bad[0], st.name, h.seq, bad[1], item); break outer; }
         checkpoints++;
       }
       st.expected = h.seq + 1;
@@ -308,8 +311,24 @@ function isCheckpointOp(b: Buffer, s: number, e: number): boolean {
   return e - s === CHECKPOINT.length && b.compare(CHECKPOINT, 0, CHECKPOINT.length, s, e) === 0;
 }
 
+/** Where an item came from, as text. */
+export function locationOf(item: EventBytes): string | undefined {
+  if (item.location) return item.location;
+  if (item.offset === undefined) return item.source;
+  return `${item.source ? item.source + ' ' : ''}offset ${item.offset}`;
+}
+
+// Byte loops instead of Buffer#compare: for a few bytes the native call costs more than the work.
 function sameNode(b: Buffer, h: { nodeStart: number; nodeEnd: number }, st: NodeState): boolean {
-  return h.nodeEnd - h.nodeStart === st.nameBytes.length && b.compare(st.nameBytes, 0, st.nameBytes.length, h.nodeStart, h.nodeEnd) === 0;
+  const n = st.nameBytes;
+  if (h.nodeEnd - h.nodeStart !== n.length) return false;
+  for (let i = 0; i < n.length; i++) if (b[h.nodeStart + i] !== n[i]) return false;
+  return true;
+}
+
+function eq32(a: Buffer, ai: number, b: Buffer, bi: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[ai + i] !== b[bi + i]) return false;
+  return true;
 }
 
 function nodeOf(nodes: Map<string, NodeState>, b: Buffer, h: { nodeStart: number; nodeEnd: number }): NodeState {

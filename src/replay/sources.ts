@@ -8,14 +8,33 @@ import { listSegments } from '../log/journal/segment.js';
 import { readContainer } from '../audit/container-file.js';
 import { newHead, scanHead } from '../audit/event-bytes.js';
 import type { EventBytes } from '../audit/verify.js';
+import { decodeBatches, createFastDecoder } from './fast-decode.js';
 
 /**
  * Where replays, verification and exports read events: a journal directory (read without
  * opening it for writing, so it works beside a running node) or a Kafka topic range.
  */
 
-/** Decoded events of a journal directory from `fromSeq` (default 1), in seq order. */
-export function journalEvents(dir: string, opts: { fromSeq?: number; batchSize?: number; codec?: EventCodec } = {}): AsyncIterable<LoggedEvent[]> {
+/**
+ * Decoded events of a journal directory from `fromSeq` (default 1), in seq order, read with the
+ * fast raw reader and decoder (about 2x the journal's own reader, which `journalReader` uses).
+ */
+export async function* journalEvents(dir: string, opts: { fromSeq?: number; batchSize?: number; codec?: EventCodec } = {}): AsyncGenerator<LoggedEvent[]> {
+  const from = opts.fromSeq ?? 1;
+  const segs = listSegments(dir);
+  // skip whole segments before `from` (each file is named after its first seq)
+  let first = 0;
+  for (let i = 0; i < segs.length; i++) if (segs[i]!.firstSeq <= from) first = i;
+  for (const s of segs.slice(first)) {
+    for await (const batch of decodeBatches(readContainer(s.path, { batchSize: opts.batchSize ?? 4096 }), opts.codec)) {
+      if (batch.length && batch[0]!.event.seq < from) { const kept = batch.filter((e) => e.event.seq >= from); if (kept.length) yield kept; continue; }
+      yield batch;
+    }
+  }
+}
+
+/** The journal's own reader (checks seq continuity; throws VEXFS_JOURNAL_CORRUPT on damage). */
+export function journalReader(dir: string, opts: { fromSeq?: number; batchSize?: number; codec?: EventCodec } = {}): AsyncIterable<LoggedEvent[]> {
   return readJournal(dir, { from: opts.fromSeq ?? 1, batchSize: opts.batchSize ?? 4096, ...(opts.codec ? { codec: opts.codec } : {}) });
 }
 
@@ -28,10 +47,7 @@ export async function* journalBytes(dir: string, opts: { batchSize?: number } = 
   const segs = listSegments(dir);
   if (segs.length === 0) throw new VexfsError(ErrorCodes.NOT_FOUND, `no journal segments in ${dir}`, { context: { dir } });
   for (const s of segs) {
-    for await (const batch of readContainer(s.path, { batchSize: opts.batchSize ?? 4096 })) {
-      for (const e of batch) e.location = `${s.file} ${e.location ?? ''}`.trim();
-      yield batch;
-    }
+    yield* readContainer(s.path, { batchSize: opts.batchSize ?? 4096, source: s.file });
   }
 }
 
@@ -133,12 +149,13 @@ export async function readKafkaRangeBytes(opts: KafkaRangeOptions): Promise<{ ba
 export async function readKafkaRangeEvents(opts: KafkaRangeOptions): Promise<{ batches: () => AsyncGenerator<LoggedEvent[]>; messages: number }> {
   const codec = opts.codec ?? createEventCodec();
   const r = await readKafkaRangeBytes({ ...opts, codec });
+  const decode = createFastDecoder(codec);
   return {
     messages: r.messages,
     async *batches() {
       for await (const b of r.batches()) {
         yield b.map((e) => {
-          try { return { event: codec.decode(e.bytes).event, bytes: e.bytes }; } catch (err) {
+          try { return { event: decode(e.bytes), bytes: e.bytes }; } catch (err) {
             throw new VexfsError(ErrorCodes.AVRO_DECODE, `message ${e.location} is not a VexFS event: ${(err as Error).message}`, { context: { location: e.location }, cause: err });
           }
         });

@@ -26,7 +26,7 @@ function recordLog(n: number, keyDir: string) {
 
 async function blockOffsets(file: string): Promise<number[]> {
   const out: number[] = [];
-  for await (const b of readContainer(file)) for (const e of b) out.push(Number(e.location!.split(' ')[1]));
+  for await (const b of readContainer(file)) for (const e of b) out.push(e.offset!);
   return out;
 }
 
