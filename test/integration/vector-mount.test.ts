@@ -1,0 +1,142 @@
+/**
+ * The vector service behind a real FUSE mount: embeddings set and read through xattrs,
+ * `.vexfs/similar/<path>` listings, renames and deletes carrying the vectors, malformed values
+ * refused, vector events in the journal, and a remount rebuilding the index from them.
+ * The mount runs in a child process (this same file, in child mode); the test touches the
+ * mount only asynchronously and through other processes (python3 for xattrs).
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { readdir, readlink, rename, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const CHILD_ENV = 'VEXFS_VECTOR_MOUNT_CHILD';
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = path.resolve(path.dirname(SELF), '../..');
+
+if (process.env[CHILD_ENV]) {
+  // Child mode: serve the mount with the vector hooks until SIGTERM.
+  const { runMount } = await import('../../src/producers/fuse/run-mount.js');
+  const { createVectorHooksFactory } = await import('../../src/producers/vector/index.js');
+  const o = JSON.parse(process.env[CHILD_ENV]) as { backing: string; mountpoint: string; dataDir: string };
+  const m = await runMount({
+    backing: o.backing, mountpoint: o.mountpoint, dataDir: o.dataDir, node: 'vec-mount', log: () => undefined,
+    hooks: createVectorHooksFactory({ dataDir: path.join(o.dataDir, 'vec'), defaultDim: 4, defaultMetric: 'l2', snapshotEvery: 0 }),
+  });
+  process.stdout.write(`READY ${m.mountpoint}\n`);
+} else {
+  await defineTests();
+}
+
+async function defineTests(): Promise<void> {
+  const { test } = await import('node:test');
+  const { forceUnmount, removeTree } = await import('../support/fuse-mount.js');
+  const { readJournal } = await import('../../src/log/journal/index.js');
+  const { rebuildFromEvents } = await import('../../src/producers/vector/index.js');
+  type VexEvent = import('../../src/events/types.js').VexEvent;
+  const run = promisify(execFile);
+
+  interface Child { proc: ChildProcess; out: () => string; stop(): Promise<void> }
+  async function mount(backing: string, mountpoint: string, dataDir: string): Promise<Child> {
+    let out = '';
+    const proc = spawn(process.execPath, ['--import', 'tsx', SELF], {
+      cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, [CHILD_ENV]: JSON.stringify({ backing, mountpoint, dataDir }) },
+    });
+    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    proc.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    const exited = new Promise<void>((r) => proc.on('exit', () => r()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`mount not ready in 30 s:\n${out}`)); }, 30_000);
+      proc.stdout!.on('data', () => { if (out.includes('READY')) { clearTimeout(timer); resolve(); } });
+      proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`mount child exited ${code}:\n${out}`)); });
+    });
+    return {
+      proc, out: () => out,
+      async stop() {
+        if (proc.exitCode === null && proc.signalCode === null) {
+          proc.kill('SIGTERM');
+          const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+          await exited;
+          clearTimeout(t);
+        }
+        forceUnmount(mountpoint);
+      },
+    };
+  }
+
+  const PY = `import os, sys
+op, p, name = sys.argv[1], sys.argv[2], sys.argv[3]
+try:
+    if op == 'set': os.setxattr(p, name, bytes.fromhex(sys.argv[4]))
+    else: sys.stdout.write(os.getxattr(p, name).hex())
+except OSError as e:
+    sys.stdout.write('ERR ' + (os.strerror(e.errno) if e.errno else str(e)) + ' ' + str(e.errno))`;
+  const py = async (...args: string[]) => (await run('python3', ['-c', PY, ...args], { timeout: 15_000 })).stdout;
+  const setX = (p: string, value: Buffer) => py('set', p, 'user.vexfs.embedding', value.toString('hex'));
+  const getX = async (p: string) => { const r = await py('get', p, 'user.vexfs.embedding'); return r.startsWith('ERR') ? r : Buffer.from(r, 'hex'); };
+  const f32 = (...xs: number[]) => Buffer.from(new Float32Array(xs).buffer);
+
+  test('embeddings through a real mount: xattrs, .vexfs/similar, rename, delete, bad values, journal replay on remount', { timeout: 90_000 }, async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'vexfs-vecmnt-'));
+    const backing = path.join(dir, 'backing');
+    const mnt = path.join(dir, 'mnt');
+    const dataDir = path.join(dir, 'data');
+    mkdirSync(backing, { recursive: true });
+    let child = await mount(backing, mnt, dataDir);
+    try {
+      for (const f of ['a', 'b', 'c']) await writeFile(path.join(mnt, f), `file ${f}\n`);
+      mkdirSync(path.join(backing, 'sub'));
+      await writeFile(path.join(mnt, 'sub/d'), 'file d\n');
+      assert.equal(await setX(path.join(mnt, 'a'), f32(0, 0, 0, 0)), '');
+      assert.equal(await setX(path.join(mnt, 'b'), Buffer.from('[1, 0, 0, 0]')), '');
+      assert.equal(await setX(path.join(mnt, 'c'), f32(2.5, 0, 0, 0)), '');
+      assert.equal(await setX(path.join(mnt, 'sub/d'), f32(4, 0, 0, 0)), '');
+      assert.deepEqual(await getX(path.join(mnt, 'a')), f32(0, 0, 0, 0));
+      assert.deepEqual(await getX(path.join(mnt, 'b')), f32(1, 0, 0, 0), 'JSON stored as float32 bytes');
+
+      // Ranked listing of symlinks, nearest first.
+      assert.deepEqual(await readdir(path.join(mnt, '.vexfs/similar/a')), ['1-b', '2-c', '3-d']);
+      assert.equal(await readlink(path.join(mnt, '.vexfs/similar/a/3-d')), '../../../sub/d');
+
+      // Malformed values: EINVAL, nothing changed.
+      assert.match(await setX(path.join(mnt, 'a'), Buffer.alloc(13)), /^ERR .* 22$/);
+      assert.match(await setX(path.join(mnt, 'a'), Buffer.from('[1, 2, oops]')), /^ERR .* 22$/);
+      assert.match(await setX(path.join(mnt, 'a'), f32(1, 2)), /^ERR .* 22$/, 'wrong dimension');
+      assert.deepEqual(await getX(path.join(mnt, 'a')), f32(0, 0, 0, 0));
+
+      await rename(path.join(mnt, 'a'), path.join(mnt, 'z'));
+      assert.deepEqual(await getX(path.join(mnt, 'z')), f32(0, 0, 0, 0), 'the embedding follows the rename');
+      await unlink(path.join(mnt, 'c'));
+      assert.deepEqual(await readdir(path.join(mnt, '.vexfs/similar/b')), ['1-z', '2-d']);
+    } finally {
+      await child.stop();
+    }
+
+    // The journals hold the vector events; replaying them gives the same collection.
+    const events: VexEvent[] = [];
+    for (const d of [dataDir, path.join(dataDir, 'vec', 'vector-journal')]) {
+      try { for await (const b of readJournal(d)) for (const e of b) events.push(e.event); } catch { /* absent */ }
+    }
+    const vec = events.filter((e) => e.kind === 'vector') as Array<VexEvent<'vector'>>;
+    const ops = vec.map((e) => e.op + (e.payload.errorCode ? `!${e.payload.errorCode}` : ''));
+    for (const want of ['create_collection', 'upsert', 'search', 'rename', 'delete', 'upsert!VEXFS_INVALID_VECTOR', 'upsert!VEXFS_DIMENSION_MISMATCH']) {
+      assert.ok(ops.includes(want), `journal has a ${want} event (got ${ops.join(', ')})`);
+    }
+    const rebuilt = rebuildFromEvents(vec.sort((x, y) => x.seq - y.seq));
+    assert.deepEqual(rebuilt.collections.get('files')!.idsWithPrefix('/').sort(), ['/b', '/sub/d', '/z']);
+
+    // Remount: the service loads nothing from a snapshot (none was written) and replays the journal.
+    child = await mount(backing, mnt, dataDir);
+    try {
+      assert.deepEqual(await getX(path.join(mnt, 'z')), f32(0, 0, 0, 0));
+      assert.deepEqual(await readdir(path.join(mnt, '.vexfs/similar/z')), ['1-b', '2-d']);
+    } finally {
+      await child.stop();
+      removeTree(dir);
+    }
+  });
+}
