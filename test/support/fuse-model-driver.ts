@@ -45,6 +45,20 @@ function statView(s: fs.Stats): string {
   return `${type} ${(s.mode & 0o7777).toString(8)} ${type === 'dir' ? '' : s.size} nlink=${s.nlink}`;
 }
 
+/**
+ * The write requests the kernel sends for one write(2): at most one page each, and at most 4080
+ * bytes (the max_write fuse-native's libfuse session negotiates), so a page is split 4080 + 16.
+ */
+function writeEvents(p: string, off: number, len: number): Ev[] {
+  const out: Ev[] = [];
+  for (let pos = off, end = off + len; pos < end;) {
+    const next = Math.min(end, (Math.floor(pos / 4096) + 1) * 4096, pos + 4080);
+    out.push(['write', p, 0]);
+    pos = next;
+  }
+  return out;
+}
+
 const mismatches: string[] = [];
 /** An expected journal event: op, path, errno, and '' (exactly one), '?' (zero or one) or '+' (one or more). */
 type Ev = [string, string, number, ('' | '?' | '+')?];
@@ -65,16 +79,14 @@ for (let i = 0; i < N; i++) {
     const data = Buffer.alloc(Math.floor(rnd() * 4097), String.fromCharCode(97 + (i % 26)));
     f = (b) => fs.writeFileSync(b + p, data);
     // O_TRUNC of an existing file: the kernel sends a truncate unless it already knows the size is 0.
-    events = (ok) => (ok ? [...(existedAsFile ? [['truncate', p, 0, '?']] : [['create', p, 0]]), ...(data.length ? [['write', p, 0]] : [])] as Ev[] : []);
+    events = (ok) => (ok ? [...(existedAsFile ? [['truncate', p, 0, '?']] : [['create', p, 0]]), ...writeEvents(p, 0, data.length)] as Ev[] : []);
     bytes += data.length;
   } else if (r < 0.24) {
     op = 'pwrite';
     const data = Buffer.alloc(1 + Math.floor(rnd() * 2048), 'z');
     const off = Math.floor(rnd() * 6000);
     f = (b) => { const fd = fs.openSync(b + p, 'r+'); try { return fs.writeSync(fd, data, 0, data.length, off); } finally { fs.closeSync(fd); } };
-    // Without big_writes the kernel sends one write request per page the write touches.
-    const pages = Math.floor((off + data.length - 1) / 4096) - Math.floor(off / 4096) + 1;
-    events = (ok) => (ok ? Array.from({ length: pages }, () => ['write', p, 0] as Ev) : []);
+    events = (ok) => (ok ? writeEvents(p, off, data.length) : []);
   } else if (r < 0.34) {
     op = 'readFile';
     f = (b) => fs.readFileSync(b + p).toString('base64');

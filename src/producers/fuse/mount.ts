@@ -77,6 +77,13 @@ export async function clearStaleMount(mountpoint: string, log: (msg: string) => 
   return msg;
 }
 
+/**
+ * libfuse options fuse-native does not expose: backing inode numbers and real unlink of open files.
+ * (big_writes/max_write were tried: with fuse-native's session the kernel still sends at most
+ * 4080 bytes per write request, so they are left out.)
+ */
+const EXTRA_OPTIONS = 'use_ino,hard_remove';
+
 /** fuse-native drops a 0 option; the string '0' reaches libfuse and turns the cache off. */
 function timeoutOpt(v: number): number | string {
   return v === 0 ? '0' : v;
@@ -99,7 +106,7 @@ export async function mountFuse(mountpoint: string, ops: Record<string, (...a: a
   const baseOptions = fuse._fuseOptions.bind(fuse);
   fuse._fuseOptions = () => {
     const o = baseOptions();
-    return o ? `${o},use_ino,hard_remove` : '-ouse_ino,hard_remove';
+    return o ? `${o},${EXTRA_OPTIONS}` : `-o${EXTRA_OPTIONS}`;
   };
   // Same as fuse-native's, plus the size of the caller's buffer so a too-small one gets ERANGE.
   fuse._op_getxattr = (signal: (...a: any[]) => void, path: string, name: string, valueBuf: Buffer, position: number) => {
