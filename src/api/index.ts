@@ -8,3 +8,4 @@ export { createEventStats, type EventStatsOptions } from './event-stats.js';
 export { createAnomalyFeed, isAnomaly } from './anomaly-feed.js';
 export { eventToJson } from './event-json.js';
 export { assertReadOnlySql } from './sql-guard.js';
+export { sqlPortFromStore, storeReadiness } from './sql-port.js';
