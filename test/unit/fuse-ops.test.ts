@@ -219,3 +219,27 @@ test('runMount options: unknown keys and bad values are refused naming the key, 
   assert.throws(() => resolveRunMountOptions({ ...base, xattrMaxValueBytes: 70000 }), /xattrMaxValueBytes/);
   assert.throws(() => resolveRunMountOptions({ backing: '/tmp/b', mountpoint: '', dataDir: '/d' }), /mountpoint/);
 });
+
+test('strict journal: the reply waits until the event is durable; a failed append answers EIO', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'vexfs-strict-'));
+  try {
+    const log = createMemoryLog({ strict: true });
+    let flushed = 0;
+    const flush = log.flush.bind(log);
+    log.flush = async () => { await new Promise((r) => setTimeout(r, 20)); flushed++; return flush(); };
+    const ops = createFuseOps({ root, emitter: createEmitter({ node: 's', log }), hooks: null, contentHash: false, similarK: 3, xattrMaxValueBytes: 65536 });
+    const replied = new Promise<number>((resolve) => ops.mkdir!('/d', 0o40755, (r: number) => resolve(r)));
+    assert.equal(flushed, 0);
+    assert.equal(await replied, 0);
+    assert.equal(flushed, 1, 'replied only after the flush');
+
+    const broken = createMemoryLog();
+    broken.append = () => { throw new Error('disk gone'); };
+    const ops2 = createFuseOps({ root, emitter: createEmitter({ node: 'b', log: broken }), hooks: null, contentHash: false, similarK: 3, xattrMaxValueBytes: 65536 });
+    let r: number | undefined;
+    const warn = process.emitWarning;
+    process.emitWarning = () => {};
+    try { ops2.getattr!('/d', (e: number) => { r = e; }); } finally { process.emitWarning = warn; }
+    assert.equal(r, E.EIO);
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
