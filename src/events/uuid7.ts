@@ -27,7 +27,7 @@ export function uuidv7(nowMs: number = Date.now()): string {
   }
   else { counter++; if (counter > 0xfff) { lastMs++; counter = 0; } }
   const ms = lastMs;
-  const p = takeRandom(10);
+  const p = takeRandom(8);
   const hi = Math.floor(ms / 0x10000);
   const lo = ms & 0xffff;
   return (
@@ -35,8 +35,7 @@ export function uuidv7(nowMs: number = Date.now()): string {
     HEX[lo >>> 8]! + HEX[lo & 0xff]! + '-' +
     HEX[0x70 | (counter >>> 8)]! + HEX[counter & 0xff]! + '-' +
     HEX[0x80 | (rnd[p]! & 0x3f)]! + HEX[rnd[p + 1]!]! + '-' +
-    HEX[rnd[p + 2]!]! + HEX[rnd[p + 3]!]! + HEX[rnd[p + 4]!]! + HEX[rnd[p + 5]!]! + HEX[rnd[p + 6]!]! + HEX[rnd[p + 7]!]! +
-    HEX[rnd[p + 8]!]! + HEX[rnd[p + 9]!]!
+    HEX[rnd[p + 2]!]! + HEX[rnd[p + 3]!]! + HEX[rnd[p + 4]!]! + HEX[rnd[p + 5]!]! + HEX[rnd[p + 6]!]! + HEX[rnd[p + 7]!]!
   );
 }
 
