@@ -1,10 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickhouseSink, type ClickhouseSink } from '../../src/sinks/clickhouse/clickhouse-sink.js';
 import { openStore } from '../../src/sinks/clickhouse/open-store.js';
-import type { DeadLetterEntry } from '../../src/sinks/dead-letter.js';
+import type { DeadLetter, DeadLetterPort } from '../../src/processors/dead-letter.js';
+import { readFileDeadLetters } from '../../src/processors/dead-letter-file.js';
+import { createEventCodec } from '../../src/events/codec.js';
 import type { Batch } from '../../src/sinks/sink.js';
 import type { VexEvent } from '../../src/events/types.js';
 import { fsPayload } from '../../src/events/payloads.js';
@@ -17,8 +19,9 @@ const batch = (events: VexEvent[], token: string): Batch => ({ lane: 'normal', e
 const num = (s: string) => Number(s.trim());
 
 function collector() {
-  const got: DeadLetterEntry[] = [];
-  return { got, target: { async send(e: readonly DeadLetterEntry[]) { got.push(...e); } } };
+  const got: DeadLetter[] = [];
+  const target: DeadLetterPort = { name: 'collect', async send(l) { got.push(l); }, async close() {} };
+  return { got, target };
 }
 
 let url = '';
@@ -83,10 +86,15 @@ for (const mode of ['chdb', 'server'] as const) {
       (events[12]!.payload as { latencyUs: number }).latencyUs = Number.NaN;
       dl.got.length = 0;
       await sink.write(batch(events, 'journal:n1:bad'));
-      assert.deepEqual(dl.got.map((d) => d.event.seq).sort((a, b) => a - b), [8, 13]);
-      assert.match(dl.got.find((d) => d.event.seq === 8)!.reason, /UUID|uuid|parse/i);
-      assert.match(dl.got.find((d) => d.event.seq === 13)!.reason, /finite number/);
-      assert.equal(dl.got[0]!.position, 'journal:n1:bad');
+      assert.deepEqual(dl.got.map((d) => d.source).sort(), ['journal:n1:13', 'journal:n1:8']);
+      const uuid = dl.got.find((d) => d.source === 'journal:n1:8')!;
+      assert.match(uuid.reason, /UUID|uuid|parse/i);
+      assert.equal(uuid.code, 'VEXFS_STORE_REJECTED');
+      assert.match(uuid.stage, /^sink:clickhouse/);
+      assert.equal(createEventCodec().fromSingleObject(uuid.value!).id, 'not-a-uuid', 'the letter carries the event as single-object Avro');
+      const nan = dl.got.find((d) => d.source === 'journal:n1:13')!;
+      assert.match(nan.reason, /finite number/);
+      assert.equal(nan.code, 'VEXFS_EVENT_INVALID');
       const good = events.filter((_e, i) => i !== 7 && i !== 12);
       const written = num(await s.query(`SELECT count() FROM ${database}.fs_events FINAL WHERE id IN (${good.map((e) => `'${e.id}'`).join(',')})`));
       const expectFs = good.filter((e) => e.kind === 'fs').length;
@@ -148,11 +156,11 @@ describe('ClickHouse sink when the server goes away', () => {
       await sink.write(batch(events, 'journal:n1:dl'));
       const f = join(dir, 'dead-letter', 'clickhouse.jsonl');
       assert.ok(existsSync(f));
-      const lines = readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-      assert.equal(lines.length, 1);
-      assert.equal(lines[0].event.id, 'bad-id');
-      assert.equal(lines[0].position, 'journal:n1:dl');
-      assert.ok(lines[0].reason.length > 10);
+      const letters = await readFileDeadLetters(f);
+      assert.equal(letters.length, 1);
+      assert.equal(createEventCodec().fromSingleObject(letters[0]!.value!).id, 'bad-id');
+      assert.equal(letters[0]!.source, `journal:n1:${events[1]!.seq}`);
+      assert.ok(letters[0]!.reason.length > 10);
     } finally { await sink.close(); }
   });
 });

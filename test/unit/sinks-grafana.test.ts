@@ -14,7 +14,7 @@ async function exportedMetrics(): Promise<Set<string>> {
   const out = new Set<string>(['up']);
   for (const m of await registry.getMetricsAsJSON()) {
     out.add(m.name);
-    if (m.type === ('histogram' as typeof m.type)) for (const s of ['_bucket', '_sum', '_count']) out.add(m.name + s);
+    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) out.add(m.name + s);
   }
   for (const m of readFileSync(join(ROOT, 'infra/prometheus/rules/recording.yml'), 'utf8').matchAll(/- record: (\S+)/g)) out.add(m[1]!);
   return out;

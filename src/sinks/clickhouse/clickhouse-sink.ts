@@ -3,7 +3,9 @@ import { ErrorCodes, VexfsError } from '../../errors.js';
 import type { Kind, VexEvent } from '../../events/types.js';
 import { KINDS } from '../../events/types.js';
 import { metrics, sinkMetrics } from '../../metrics/registry.js';
-import { fileDeadLetter, reasonLabel, type DeadLetterEntry, type DeadLetterTarget } from '../dead-letter.js';
+import { createFileDeadLetters } from '../../processors/dead-letter-file.js';
+import type { DeadLetterPort } from '../../processors/dead-letter.js';
+import { eventDeadLetter, reasonLabel } from '../dead-letter.js';
 import type { Batch, Sink } from '../sink.js';
 import { openStore, resolveStoreConfig, type StoreConfig } from './open-store.js';
 import { eventRow, TABLES } from './rows.js';
@@ -23,8 +25,8 @@ export interface RetryOptions {
 export interface ClickhouseSinkOptions extends StoreConfig {
   /** Retry of transient failures; see RetryOptions for defaults. */
   retry?: RetryOptions;
-  /** Where rows the store rejects for good go; default a JSON-lines file `<dataDir>/dead-letter/clickhouse.jsonl`. */
-  deadLetter?: DeadLetterTarget;
+  /** Where rows the store rejects for good go (the processors' port: file or Kafka topic); default a file `<dataDir>/dead-letter/clickhouse.jsonl`. */
+  deadLetter?: DeadLetterPort;
   /** Aborting it makes pending and future writes give up at once (close() does the same). */
   signal?: AbortSignal;
 }
@@ -34,6 +36,9 @@ export interface ClickhouseSink extends Sink {
   /** Opens the store and applies migrations (write() does it on first use). */
   ready(): Promise<ClickhouseStore>;
 }
+
+/** A row refused for good, before it becomes a dead letter. */
+interface Rejected { event: VexEvent; code: string; reason: string }
 
 const RETRY_DEFAULTS = Object.freeze({ initialMs: 100, maxMs: 5_000, maxElapsedMs: 300_000 });
 const SINK_KEYS = new Set(['url', 'dataDir', 'database', 'username', 'password', 'requestTimeoutMs', 'retry', 'deadLetter', 'signal']);
@@ -49,8 +54,8 @@ function validate(opts: ClickhouseSinkOptions) {
     if (!(k in RETRY_DEFAULTS)) throw new VexfsError(ErrorCodes.CONFIG_INVALID, `unknown retry option 'retry.${k}' (allowed: initialMs, maxMs, maxElapsedMs)`, { context: { key: `retry.${k}` } });
     if (!Number.isInteger(v) || v < 1) throw new VexfsError(ErrorCodes.CONFIG_INVALID, `retry.${k} = ${JSON.stringify(v)} is invalid: expected an integer >= 1 (ms)`, { context: { key: `retry.${k}`, value: v } });
   }
-  if (deadLetter !== undefined && typeof deadLetter?.send !== 'function') throw new VexfsError(ErrorCodes.CONFIG_INVALID, 'deadLetter must have a send(entries) method', { context: { key: 'deadLetter' } });
-  return { store, retry: Object.freeze(r), deadLetter: deadLetter ?? fileDeadLetter(join(store.dataDir, 'dead-letter', 'clickhouse.jsonl')), signal };
+  if (deadLetter !== undefined && typeof deadLetter?.send !== 'function') throw new VexfsError(ErrorCodes.CONFIG_INVALID, 'deadLetter must be a DeadLetterPort (send(letter), close())', { context: { key: 'deadLetter' } });
+  return { store, retry: Object.freeze(r), deadLetter: deadLetter ?? createFileDeadLetters({ path: join(store.dataDir, 'dead-letter', 'clickhouse.jsonl') }), ownDeadLetter: deadLetter === undefined, signal };
 }
 
 /**
@@ -113,7 +118,7 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   }
 
   /** Inserts rows; on bad data splits them until the bad rows are alone, dead-letters those. */
-  async function insertRows(s: ClickhouseStore, table: string, columns: readonly string[], events: VexEvent[], lines: string[], token: string, dead: DeadLetterEntry[], position: string): Promise<number> {
+  async function insertRows(s: ClickhouseStore, table: string, columns: readonly string[], events: VexEvent[], lines: string[], token: string, dead: Rejected[]): Promise<number> {
     try {
       await withRetry(`inserting into ${table}`, async (attempt) => {
         // Without dedup tokens, an insert whose fate is unknown (the process died, or the
@@ -126,13 +131,13 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     } catch (err) {
       if (!(err instanceof VexfsError) || !isBadData(err)) throw err;
       if (lines.length === 1) {
-        dead.push({ event: events[0]!, reason: err.message, stage, position });
+        dead.push({ event: events[0]!, code: err.code, reason: err.message });
         return 0;
       }
       // Sub-batch tokens are deterministic too, so a retried bad batch splits the same way.
       const mid = lines.length >> 1;
-      return (await insertRows(s, table, columns, events.slice(0, mid), lines.slice(0, mid), `${token}/0`, dead, position))
-        + (await insertRows(s, table, columns, events.slice(mid), lines.slice(mid), `${token}/1`, dead, position));
+      return (await insertRows(s, table, columns, events.slice(0, mid), lines.slice(0, mid), `${token}/0`, dead))
+        + (await insertRows(s, table, columns, events.slice(mid), lines.slice(mid), `${token}/1`, dead));
     }
   }
 
@@ -149,13 +154,13 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   async function writeOnce(batch: Batch): Promise<void> {
     const t0 = performance.now();
     const token = batch.position.token;
-    const dead: DeadLetterEntry[] = [];
+    const dead: Rejected[] = [];
     const byKind = new Map<Kind, { events: VexEvent[]; lines: string[] }>();
     let newestUs = 0;
     for (const ev of batch.events) {
       let line: string;
       try { line = eventRow(ev); }
-      catch (err) { dead.push({ event: ev, reason: `not encodable as a ${TABLES[ev?.kind]?.table ?? 'table'} row: ${(err as Error).message}`, stage, position: token }); continue; }
+      catch (err) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `not encodable as a ${TABLES[ev?.kind]?.table ?? 'table'} row: ${(err as Error).message}` }); continue; }
       let g = byKind.get(ev.kind);
       if (!g) byKind.set(ev.kind, (g = { events: [], lines: [] }));
       g.events.push(ev);
@@ -171,16 +176,16 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     const settled = await Promise.allSettled(KINDS.filter((k) => byKind.has(k)).map(async (kind) => {
       const g = byKind.get(kind)!;
       const { table, columns } = TABLES[kind];
-      const n = await insertRows(s, table, columns, g.events, g.lines, `${token}|${table}`, dead, token);
+      const n = await insertRows(s, table, columns, g.events, g.lines, `${token}|${table}`, dead);
       metrics.sinkRows.inc({ table }, n);
       return n;
     }));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
     const rows = settled.reduce((a, r) => a + (r.status === 'fulfilled' ? r.value : 0), 0);
-    if (dead.length) {
-      await cfg.deadLetter.send(dead);
-      for (const d of dead) metrics.deadLetters.inc({ stage, reason: reasonLabel(d.reason) });
+    for (const d of dead) {
+      await cfg.deadLetter.send(eventDeadLetter(stage, d.code, d.reason, d.event, batch.position));
+      metrics.deadLetters.inc({ stage, reason: reasonLabel(d.reason) });
     }
     if (s.dialect === 'old') {
       await withRetry('recording the batch', () => s.insertTsv(`${db}.sink_batches`, ['token', 'rows'], Buffer.from(`${token.replace(/[\\\t\n]/g, ' ')}\t${rows}\n`), token));
@@ -210,6 +215,7 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       const s = store ?? (await opening?.catch(() => undefined));
       store = undefined;
       await s?.close();
+      if (cfg.ownDeadLetter) await cfg.deadLetter.close();
     },
   };
 }
