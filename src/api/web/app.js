@@ -141,14 +141,9 @@ $('#search-form').addEventListener('submit', async (e) => {
   const k = Number($('#search-k').value) || 5;
   try {
     if (!collection) throw new Error('no collection yet');
-    // a stored id (file path) searches "files like this one"; anything else is searched as text
-    let res;
-    try {
-      res = await api(`/collections/${encodeURIComponent(collection)}/search`, { method: 'POST', body: JSON.stringify({ id: q, k }) });
-    } catch (first) {
-      if (first.status !== 404 || first.code === 'VEXFS_UNKNOWN_COLLECTION') throw first;
-      res = await api(`/collections/${encodeURIComponent(collection)}/search`, { method: 'POST', body: JSON.stringify({ text: q, k }) });
-    }
+    // a path searches "files like this one" (its stored vector); anything else is searched as text
+    const body = q.startsWith('/') ? { id: q, k } : { text: q, k };
+    const res = await api(`/collections/${encodeURIComponent(collection)}/search`, { method: 'POST', body: JSON.stringify(body) });
     fill($('#search-results'), res.hits.map((h) => el('li', {}, el('span', {}, h.id), el('span', { class: 'hint' }, ` ${h.distance.toFixed(4)}`))), 'no similar files');
   } catch (ex) {
     err.textContent = `${ex.code ? ex.code + ': ' : ''}${ex.message}`;
@@ -198,7 +193,9 @@ async function start() {
   connect();
   every(2000, loadStats);
   every(3000, loadAnomalies);
-  every(5000, loadCollections);
+  // listing collections is itself a vector operation (an event): load on start and when the picker is opened, not on a timer
+  loadCollections().catch(() => {});
+  $('#search-collection').addEventListener('focus', () => loadCollections().catch(() => {}));
   every(5000, checkReady);
   setInterval(drawRates, 1000);
   drawRates();
