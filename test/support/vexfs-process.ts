@@ -28,7 +28,7 @@ export interface VexfsChild {
 
 export function spawnVexfs(args: string[], opts: { env?: NodeJS.ProcessEnv; logFile: string; cwd?: string }): VexfsChild {
   const fd = openSync(opts.logFile, 'a');
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'src/cli/main.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', `file://${join(ROOT, 'node_modules/tsx/dist/loader.mjs')}`, join(ROOT, 'src/cli/main.ts'), ...args], {
     cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', fd, fd], detached: true,
   });
   closeSync(fd);
