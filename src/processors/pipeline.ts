@@ -43,6 +43,9 @@ export class Pipeline {
 
   /** Ends the analysis: open windows are emitted as partial results. */
   complete(): void { this.input.complete(); this.sub.unsubscribe(); }
+
+  /** Abandons the analysis (after a fatal error): stops its timers without emitting. */
+  dispose(): void { this.sub.unsubscribe(); }
 }
 
 /** Why an event cannot go through the pipeline, or null when it can. */

@@ -185,6 +185,8 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
       await Promise.race([shutdown(), fatalP]);
       return stats;
     } catch (err) {
+      pipeline.dispose();
+      abort.abort();
       bridge.close();
       await consumer?.disconnect().catch(() => {});
       await counting.close().catch(() => {});
