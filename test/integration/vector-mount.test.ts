@@ -37,7 +37,7 @@ async function defineTests(): Promise<void> {
   const { forceUnmount, removeTree } = await import('../support/fuse-mount.js');
   const { readJournal } = await import('../../src/log/journal/index.js');
   const { rebuildFromEvents } = await import('../../src/producers/vector/index.js');
-  type VexEvent = import('../../src/events/types.js').VexEvent;
+  type VexEvent<K extends import('../../src/events/types.js').Kind = import('../../src/events/types.js').Kind> = import('../../src/events/types.js').VexEvent<K>;
   const run = promisify(execFile);
 
   interface Child { proc: ChildProcess; out: () => string; stop(): Promise<void> }
@@ -75,7 +75,7 @@ try:
     else: sys.stdout.write(os.getxattr(p, name).hex())
 except OSError as e:
     sys.stdout.write('ERR ' + (os.strerror(e.errno) if e.errno else str(e)) + ' ' + str(e.errno))`;
-  const py = async (...args: string[]) => (await run('python3', ['-c', PY, ...args], { timeout: 15_000 })).stdout;
+  const py = async (...args: string[]) => (await run('python3', ['-I', '-S', '-c', PY, ...args], { timeout: 15_000 })).stdout;
   const setX = (p: string, value: Buffer) => py('set', p, 'user.vexfs.embedding', value.toString('hex'));
   const getX = async (p: string) => { const r = await py('get', p, 'user.vexfs.embedding'); return r.startsWith('ERR') ? r : Buffer.from(r, 'hex'); };
   const f32 = (...xs: number[]) => Buffer.from(new Float32Array(xs).buffer);

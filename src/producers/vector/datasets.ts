@@ -64,22 +64,41 @@ function gauss(r: () => number): number {
 }
 
 /**
- * A seeded synthetic clustered set: `clusters` centres drawn uniformly in [-1, 1]^dim, points
- * scattered around them with standard deviation `spread`; queries drawn the same way. Clustered
- * data is where HNSW recall suffers (dense regions), so it is the harder synthetic case.
+ * A seeded synthetic clustered set: `clusters` centres drawn uniformly in [-1, 1]^dim and points
+ * scattered around them; queries drawn the same way. With `latentDim`, the scatter lives in a
+ * random `latentDim`-dimensional subspace (shared projection, standard deviation `spread`) plus
+ * isotropic noise `noise` — the low intrinsic dimension of real embeddings; without it the scatter
+ * is isotropic with standard deviation `spread` (intrinsic dimension = dim, the hardest case).
  */
-export function clusteredSet(opts: { count: number; queries: number; dim: number; clusters: number; spread?: number; seed: number }): { base: VectorSet; queries: VectorSet } {
+export function clusteredSet(opts: { count: number; queries: number; dim: number; clusters: number; spread?: number; seed: number; latentDim?: number; noise?: number }): { base: VectorSet; queries: VectorSet } {
   const r = seededRandom(opts.seed);
+  const { dim } = opts;
   const spread = opts.spread ?? 0.15;
-  const centres = new Float32Array(opts.clusters * opts.dim);
+  const latent = opts.latentDim ?? 0;
+  const noise = opts.noise ?? 0.01;
+  const centres = new Float32Array(opts.clusters * dim);
   for (let i = 0; i < centres.length; i++) centres[i] = r() * 2 - 1;
+  const proj = new Float32Array(latent * dim);
+  for (let i = 0; i < proj.length; i++) proj[i] = gauss(r) / Math.sqrt(latent || 1);
+  const z = new Float32Array(latent);
   const draw = (n: number) => {
-    const data = new Float32Array(n * opts.dim);
+    const data = new Float32Array(n * dim);
     for (let i = 0; i < n; i++) {
       const c = Math.floor(r() * opts.clusters);
-      for (let j = 0; j < opts.dim; j++) data[i * opts.dim + j] = centres[c * opts.dim + j]! + gauss(r) * spread;
+      const row = data.subarray(i * dim, (i + 1) * dim);
+      if (latent > 0) {
+        for (let l = 0; l < latent; l++) z[l] = gauss(r) * spread;
+        for (let j = 0; j < dim; j++) row[j] = centres[c * dim + j]! + (r() * 2 - 1) * noise;
+        for (let l = 0; l < latent; l++) {
+          const zl = z[l]!;
+          const p = proj.subarray(l * dim, (l + 1) * dim);
+          for (let j = 0; j < dim; j++) row[j]! += zl * p[j]!;
+        }
+      } else {
+        for (let j = 0; j < dim; j++) row[j] = centres[c * dim + j]! + gauss(r) * spread;
+      }
     }
-    return vectorSet(opts.dim, data);
+    return vectorSet(dim, data);
   };
   return { base: draw(opts.count), queries: draw(opts.queries) };
 }
