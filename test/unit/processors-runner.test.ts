@@ -48,7 +48,7 @@ test('runProcessor (journal): every event and result reaches the sink; checkpoin
   assert.equal(stats.processed, 3000);
   assert.equal((await readCheckpoint(cp)).seq, 3000);
   const semantic = [...sink.events.values()].filter((e) => e.kind === 'semantic');
-  assert.ok(semantic.some((e) => e.op === 'window' && e.payload.type === 'window'), 'window results');
+  assert.ok(semantic.some((e) => e.op === 'window' && (e as VexEvent<'semantic'>).payload.type === 'window'), 'window results');
   assert.ok(semantic.some((e) => e.op === 'pattern'), 'pattern results');
   assert.ok(sink.batches.every((b) => b.events.length <= 100 && b.events.every((e) => e.priority === b.lane)));
   assert.ok(sink.batches.filter((b) => b.lane === 'normal').every((b) => /^journal:n1:\d+-\d+$/.test(b.position.token)));
