@@ -56,13 +56,19 @@ export async function* readSegments(src: ReaderSource, codec: EventCodec, ro: Re
       const list = src.segments();
       if (!seg) {
         seg = pickFirst(list);
+        if (seg) {
+          try { fh = await open(seg.path, 'r'); } catch (err) {
+            // retention deleted it between the listing and the open: list again
+            if ((err as NodeJS.ErrnoException).code === 'ENOENT') { seg = undefined; continue; }
+            throw err;
+          }
+        }
         if (!seg) {
           if (batch.length) { yield batch; batch = []; }
           if (!ro.follow || src.closed()) return;
           await src.wait(ro.signal);
           continue;
         }
-        fh = await open(seg.path, 'r');
         buf = Buffer.alloc(0); bufAt = 0; pos = 0; sync = null; needMore = true;
       }
       const known = src.readableEnd(seg.path);
