@@ -210,6 +210,8 @@ async function* readStream(
           else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
         }
         if (data.length === 0) continue;
+        // nothing is delivered after an abort, even what was already received
+        if (signal?.aborted) return;
         const payload = JSON.parse(data.join('\n')) as unknown;
         if (name === 'ready') onReady?.();
         else if (name === 'dropped') yield { type: 'dropped', dropped: (payload as { dropped: number }).dropped };
