@@ -16,7 +16,8 @@ import { PAYLOAD_FILES } from '../src/events/schema.js';
 import type { VexEvent } from '../src/events/types.js';
 import { startKafkaBroker } from '../src/infra/kafka-broker.js';
 import type { EventLog, LoggedEvent } from '../src/log/event-log.js';
-import { createShipper, openJournal, topicOf } from '../src/log/index.js';
+import { createShipper, openJournal } from '../src/log/index.js';
+import { ensureTopics } from '../src/log/kafka/index.js';
 import { randomBytes } from 'node:crypto';
 
 const codec = createEventCodec();
@@ -172,10 +173,7 @@ const STRICT_APPENDERS = 64;
     const prefix = `bench-${randomBytes(3).toString('hex')}`;
     // baseline: kafkajs alone sending pre-built messages, 1000 per send, same producer settings
     const kafka = new Kafka({ clientId: 'bench', brokers, logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: `${prefix}-raw`, numPartitions: 3 }], waitForLeaders: true });
-    await admin.disconnect();
+    await ensureTopics(kafka, [`${prefix}-raw`], 3, -1, brokers);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const msgs: Message[] = events.slice(0, N).map((e) => ({ key: e.event.key, value: codec.toSingleObject(e.bytes), headers: { id: e.event.id, node: e.event.node, seq: String(e.event.seq) } }));
@@ -207,6 +205,7 @@ const STRICT_APPENDERS = 64;
     say(`kafkajs alone ${metrics.kafkajs_baseline_per_s.value}/s`);
   } finally {
     await own?.stop();
+    if (own) rmSync(own.dir, { recursive: true, force: true });
   }
 }
 

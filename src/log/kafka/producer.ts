@@ -64,15 +64,28 @@ export async function connectSender(o: ResolvedKafkaOptions, codec: EventCodec):
   };
 }
 
-/** Creates missing topics with `partitions` partitions; existing ones are left alone. */
+/**
+ * Creates missing topics with `partitions` partitions; existing ones are left alone. A broker that
+ * just started answers "unknown topic" while leaders are elected: such retriable errors are
+ * retried a few times before giving up.
+ */
 export async function ensureTopics(kafka: Kafka, topics: string[], partitions: number, replicationFactor: number, brokers: string[]): Promise<void> {
   const admin = kafka.admin();
   try {
     await admin.connect();
-    const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t));
-    if (missing.length) {
-      await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })), waitForLeaders: true });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = topics.filter((t) => !existing.has(t));
+        if (missing.length) {
+          await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })), waitForLeaders: true });
+        }
+        return;
+      } catch (err) {
+        const retriable = (err as { retriable?: boolean }).retriable === true || (err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS';
+        if (!retriable || attempt >= 8) throw err;
+        await new Promise((r) => setTimeout(r, 250 * attempt));
+      }
     }
   } catch (err) {
     throw unavailable({ brokers }, err);
