@@ -6,13 +6,12 @@
  * mount only asynchronously and through other processes (python3 for xattrs).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { readdir, readlink, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 
 const CHILD_ENV = 'VEXFS_VECTOR_MOUNT_CHILD';
 const SELF = fileURLToPath(import.meta.url);
@@ -38,7 +37,6 @@ async function defineTests(): Promise<void> {
   const { readJournal } = await import('../../src/log/journal/index.js');
   const { rebuildFromEvents } = await import('../../src/producers/vector/index.js');
   type VexEvent<K extends import('../../src/events/types.js').Kind = import('../../src/events/types.js').Kind> = import('../../src/events/types.js').VexEvent<K>;
-  const run = promisify(execFile);
 
   interface Child { proc: ChildProcess; out: () => string; stop(): Promise<void> }
   async function mount(backing: string, mountpoint: string, dataDir: string): Promise<Child> {
@@ -68,25 +66,59 @@ async function defineTests(): Promise<void> {
     };
   }
 
+  // One python3 process serves every xattr call (os.setxattr / os.getxattr), one line per request:
+  // starting an interpreter per call costs seconds on a loaded 2-core machine.
   const PY = `import os, sys
-op, p, name = sys.argv[1], sys.argv[2], sys.argv[3]
-try:
-    if op == 'set': os.setxattr(p, name, bytes.fromhex(sys.argv[4]))
-    else: sys.stdout.write(os.getxattr(p, name).hex())
-except OSError as e:
-    sys.stdout.write('ERR ' + (os.strerror(e.errno) if e.errno else str(e)) + ' ' + str(e.errno))`;
-  const py = async (...args: string[]) => (await run('python3', ['-I', '-S', '-c', PY, ...args], { timeout: 15_000 })).stdout;
-  const setX = (p: string, value: Buffer) => py('set', p, 'user.vexfs.embedding', value.toString('hex'));
-  const getX = async (p: string) => { const r = await py('get', p, 'user.vexfs.embedding'); return r.startsWith('ERR') ? r : Buffer.from(r, 'hex'); };
+for line in sys.stdin:
+    parts = line.split()
+    try:
+        if parts[0] == 'set':
+            os.setxattr(bytes.fromhex(parts[1]), parts[2], bytes.fromhex(parts[3]) if len(parts) > 3 else b'')
+            out = 'OK'
+        else:
+            out = 'V ' + os.getxattr(bytes.fromhex(parts[1]), parts[2]).hex()
+    except OSError as e:
+        out = 'ERR %s %d' % (os.strerror(e.errno) if e.errno else str(e), e.errno or 0)
+    sys.stdout.write(out + '\\n')
+    sys.stdout.flush()
+`;
+  function xattrHelper() {
+    const proc = spawn('python3', ['-I', '-S', '-u', '-c', PY], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let buf = '';
+    const waiting: Array<(line: string) => void> = [];
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) { const line = buf.slice(0, i); buf = buf.slice(i + 1); waiting.shift()?.(line); }
+    });
+    const ask = (line: string) => new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`xattr helper: no answer in 15 s to ${line.slice(0, 40)}`)), 15_000);
+      waiting.push((l) => { clearTimeout(timer); resolve(l); });
+      proc.stdin!.write(line + '\n');
+    });
+    const hex = (p: string) => Buffer.from(p).toString('hex');
+    return {
+      set: async (p: string, value: Buffer) => { const r = await ask(`set ${hex(p)} user.vexfs.embedding ${value.toString('hex')}`); return r === 'OK' ? '' : r; },
+      get: async (p: string) => { const r = await ask(`get ${hex(p)} user.vexfs.embedding`); return r.startsWith('V ') ? Buffer.from(r.slice(2), 'hex') : r; },
+      close: () => { proc.stdin!.end(); proc.kill(); },
+    };
+  }
   const f32 = (...xs: number[]) => Buffer.from(new Float32Array(xs).buffer);
 
-  test('embeddings through a real mount: xattrs, .vexfs/similar, rename, delete, bad values, journal replay on remount', { timeout: 90_000 }, async () => {
+  test('embeddings through a real mount: xattrs, .vexfs/similar, rename, delete, bad values, journal replay on remount', { timeout: 90_000 }, async (t) => {
+    const t0 = performance.now();
+    const helper = xattrHelper();
+    t.after(() => helper.close());
+    const setX = (p: string, value: Buffer) => helper.set(p, value);
+    const getX = (p: string) => helper.get(p);
+    const lap = (what: string) => t.diagnostic(`${what}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const dir = mkdtempSync(path.join(tmpdir(), 'vexfs-vecmnt-'));
     const backing = path.join(dir, 'backing');
     const mnt = path.join(dir, 'mnt');
     const dataDir = path.join(dir, 'data');
     mkdirSync(backing, { recursive: true });
     let child = await mount(backing, mnt, dataDir);
+    lap('mounted');
     try {
       for (const f of ['a', 'b', 'c']) await writeFile(path.join(mnt, f), `file ${f}\n`);
       mkdirSync(path.join(backing, 'sub'));
@@ -112,9 +144,11 @@ except OSError as e:
       assert.deepEqual(await getX(path.join(mnt, 'z')), f32(0, 0, 0, 0), 'the embedding follows the rename');
       await unlink(path.join(mnt, 'c'));
       assert.deepEqual(await readdir(path.join(mnt, '.vexfs/similar/b')), ['1-z', '2-d']);
+      lap('operations done');
     } finally {
       await child.stop();
     }
+    lap('unmounted');
 
     // The journals hold the vector events; replaying them gives the same collection.
     const events: VexEvent[] = [];
@@ -131,6 +165,7 @@ except OSError as e:
 
     // Remount: the service loads nothing from a snapshot (none was written) and replays the journal.
     child = await mount(backing, mnt, dataDir);
+    lap('remounted');
     try {
       assert.deepEqual(await getX(path.join(mnt, 'z')), f32(0, 0, 0, 0));
       assert.deepEqual(await readdir(path.join(mnt, '.vexfs/similar/z')), ['1-b', '2-d']);
