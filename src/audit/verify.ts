@@ -3,6 +3,8 @@ import { createEventCodec, type EventCodec } from '../events/codec.js';
 import type { SystemPayload } from '../events/types.js';
 import { newHead, scanHead } from './event-bytes.js';
 import { verifyCheckpointSignature } from './signing-key.js';
+import { createHashPool, type HashPool } from './hash-pool.js';
+import { availableParallelism } from 'node:os';
 
 /** Why a log failed verification. */
 export type AuditReason =
@@ -112,6 +114,10 @@ export interface VerifyOptions {
   onProgress?: (p: { events: number; bytes: number }) => void;
   /** Default 100000. */
   progressEvery?: number;
+  /** Worker threads recomputing hashes beside the main loop once a stream passes 16,384 events; default min(2, cores - 1), 0 = inline. */
+  workers?: number;
+  /** Events verified inline before the workers start (their start-up costs ~50 ms); default 16384. */
+  workersAfter?: number;
   codec?: EventCodec;
 }
 
@@ -161,13 +167,40 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
   let pending: Pending | null = null;
   let cur: NodeState | null = null;
 
+  const workers = opts.workers ?? Math.max(0, Math.min(2, availableParallelism() - 1));
+  let pool: HashPool | null = null;
+  let poolStarting: Promise<HashPool> | null = null;
+  // batches handed to the pool, oldest first, with the stream position of their first event
+  const inFlight: { start: number; items: ReadonlyArray<EventBytes>; bad: Promise<number> }[] = [];
+  let hashFinding: { position: number; item: EventBytes } | null = null;
+  const settleOldest = async (): Promise<boolean> => {
+    const f = inFlight.shift()!;
+    const bad = await f.bad;
+    if (bad >= 0 && !hashFinding) hashFinding = { position: f.start + bad, item: f.items[bad]! };
+    return bad >= 0;
+  };
+  let batchStart = 0;
+  let batchPooled = false;
+  let batchRef: ReadonlyArray<EventBytes> = [];
+  let batchIdx = 0;
+  let batchSubmitted = true;
+  const submit = (items: ReadonlyArray<EventBytes>) => {
+    inFlight.push({ start: batchStart, items, bad: pool!.check(items.map((x) => x.bytes)) });
+  };
+
   const fail = (reason: AuditReason, node: string, seq: number, message: string, item?: EventBytes): void => {
     const location = item ? locationOf(item) : undefined;
     finding = { reason, position: events, node, seq, message, ...(location ? { location } : {}) };
   };
 
   outer: for await (const batch of source as AsyncIterable<ReadonlyArray<EventBytes>>) {
+    if (workers > 0 && !pool && events >= (opts.workersAfter ?? 16384)) {
+      poolStarting ??= createHashPool(workers);
+      pool = await poolStarting;
+    }
+    batchStart = events; batchRef = batch; batchPooled = pool !== null && batch.length >= 256; batchSubmitted = !batchPooled;
     for (let i = 0; i < batch.length; i++) {
+      batchIdx = i;
       const item = batch[i]!;
       const b = item.bytes;
       if (pending) {
@@ -193,10 +226,9 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
       if (!cur || !sameNode(b, h, cur)) cur = nodeOf(nodes, b, h);
       const st = cur;
       const bodyEnd = b.length - 32;
-      hasher.init();
-      hasher.update(b.subarray(0, bodyEnd));
-      const digest = hasher.digest('binary');
-      if (!equal32(digest, b, bodyEnd)) {
+      if (!batchPooled) hasher.init();
+      if (!batchPooled) hasher.update(b.subarray(0, bodyEnd));
+      if (!batchPooled && !equal32(hasher.digest('binary'), b, bodyEnd)) {
         fail('hash_mismatch', st.name, h.seq, `stored hash of seq ${h.seq} is not the SHA-256 of its bytes: the event was edited`, item);
         break outer;
       }
@@ -251,8 +283,29 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
       bytes += b.length;
       if (opts.onProgress && events >= nextProgress) { nextProgress += progressEvery; opts.onProgress({ events, bytes }); }
     }
+    if (batchPooled) {
+      submit(batch);
+      batchSubmitted = true;
+      // bounded: at most 4 batches hashing; an edit found in the oldest ends the scan there
+      if (inFlight.length > 4 && (await settleOldest())) break outer;
+    }
   }
+  if (batchPooled && !batchSubmitted) { submit(batchRef.slice(0, batchIdx + 1)); batchSubmitted = true; }
+  while (inFlight.length) await settleOldest();
+  await pool?.close();
   if (pending) finding = pending.finding;
+  if (hashFinding) {
+    const { position, item } = hashFinding as { position: number; item: EventBytes };
+    const f = finding as AuditFinding | null;
+    if (!f || position <= f.position) {
+      const hh = newHead();
+      scanHead(item.bytes, hh);
+      const seq = hh.seq;
+      const loc = locationOf(item);
+      finding = { reason: 'hash_mismatch', position, node: item.bytes.toString('utf8', hh.nodeStart, hh.nodeEnd), seq, message: `stored hash of seq ${seq} is not the SHA-256 of its bytes: the event was edited`, ...(loc ? { location: loc } : {}) };
+      events = position;
+    }
+  }
   if (!finding && opts.anchors) {
     for (const a of opts.anchors) {
       const st = nodes.get(a.node);

@@ -141,3 +141,29 @@ test('checkpointer options are validated, naming the key', () => {
   assert.throws(() => attachCheckpointer(em, { every: -1, keyDir: '/tmp/x' }), /every = -1/);
   assert.throws(() => attachCheckpointer(em, { keyDir: '/tmp/x', bogus: 1 } as never), /unknown checkpointer option 'bogus'/);
 });
+
+test('with hashing in worker threads, the first bad position and reason are the same as inline', async () => {
+  const { events } = record(3000, { every: 100 });
+  const clone = () => events.map((e) => ({ event: e.event, bytes: Buffer.from(e.bytes) }));
+  const both = async (evs: LoggedEvent[]) => {
+    const inline = await verify(batches(evs, 300), { workers: 0 });
+    const pooled = await verify(batches(evs, 300), { workers: 2, workersAfter: 0 });
+    assert.deepEqual(pooled.finding, inline.finding);
+    return pooled.finding;
+  };
+  assert.equal(await both(clone()), null);
+  const flip = clone();
+  const fb = flip[2000]!.bytes;
+  fb[fb.length - 40] = fb[fb.length - 40]! ^ 1;
+  assert.equal((await both(flip))?.reason, 'hash_mismatch');
+  // an edit before a structural fault: the edit is reported (it comes first)
+  const both2 = clone();
+  const b2 = both2[900]!.bytes;
+  b2[b2.length - 40] = b2[b2.length - 40]! ^ 1;
+  both2.splice(1500, 1);
+  const f2 = await both(both2);
+  assert.equal(f2?.reason, 'hash_mismatch');
+  assert.equal(f2?.position, 900);
+  const drop = clone(); drop.splice(2500, 1);
+  assert.equal((await both(drop))?.reason, 'gap');
+});
