@@ -24,6 +24,8 @@ export async function startKafkaSource(o: {
   const consumer = o.kafka.consumer({
     groupId: o.groupId, sessionTimeout: o.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(o.sessionTimeoutMs / 6)),
     rebalanceTimeout: Math.max(o.sessionTimeoutMs, 10_000), allowAutoTopicCreation: false,
+    // Short fetch waits keep heartbeats (and so rebalances) prompt on a quiet topic.
+    maxWaitTimeInMs: 500,
   });
   await consumer.connect();
   for (const topic of o.topics) await consumer.subscribe({ topic, fromBeginning: o.fromBeginning });
@@ -67,15 +69,14 @@ async function handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale
   void entry.settled.then(() => { settled = true; });
   while (!settled) {
     await Promise.race([entry.settled, new Promise((r) => setTimeout(r, 1000))]);
-    if (!settled) await heartbeat().catch(() => {});
+    // A rebalance surfaces here as an error: it propagates so kafkajs rejoins the group.
+    if (!settled) await heartbeat();
   }
   if (!isRunning() || isStale()) return;
   resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-  try {
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(last + 1) }]);
-    o.onCommit(batch.topic, batch.partition, last + 1);
-  } catch {
-    // A rebalance took the partition away: its next owner re-reads from the last commit (documented duplicates).
-  }
-  await heartbeat().catch(() => {});
+  // If a rebalance took the partition away, this throws and kafkajs rejoins; the next owner
+  // re-reads from the last commit (the documented duplicates).
+  await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(last + 1) }]);
+  o.onCommit(batch.topic, batch.partition, last + 1);
+  await heartbeat();
 }
