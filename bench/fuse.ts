@@ -8,7 +8,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readJournal } from '../src/log/journal/index.js';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   const SMALL_SECS = Math.max(3, Math.round(SECS * 0.6));
   const PROCS = 8;
   const tmp = mkdtempSync(join(tmpdir(), 'vexfs-bench-fuse-'));
+  const load0 = loadavg().map((x) => x.toFixed(1)).join(' ');
   const bin = join(tmp, 'bin');
   mkdirSync(bin);
   execFileSync('gcc', ['-O2', '-o', join(bin, 'loadgen'), join(ROOT, 'bench/c/loadgen.c')]);
@@ -166,6 +167,11 @@ async function main(): Promise<void> {
     metrics.native_stat_per_s = { value: Math.round(natStat.n / natStat.secs), unit: 'ops/s', better: 'higher' };
     const natSmall = loadgen('smallfiles', nat, Math.min(SMALL_SECS, 5), PROCS);
     metrics.native_small_files_per_s = { value: Math.round(natSmall.n / natSmall.secs), unit: 'files/s', better: 'higher' };
+    const nw = loadgen('seqwrite', join(nat, 'big'), 256);
+    metrics.native_seq_write_mb_s = { value: Math.round(nw.n / 1048576 / nw.secs), unit: 'MB/s', better: 'higher' };
+    execFileSync('sh', ['-c', `echo 1 > /proc/sys/vm/drop_caches || true`]);
+    const nr = loadgen('seqread', join(nat, 'big'));
+    metrics.native_seq_read_mb_s = { value: Math.round(nr.n / 1048576 / nr.secs), unit: 'MB/s', better: 'higher' };
 
     metrics.stat_ratio_to_ceiling = { value: round3(metrics.fuse_ops_per_s.value / metrics.ceiling_fuse_ops_per_s.value), unit: 'ratio', target: 0.7, better: 'higher' };
     metrics.events_overhead_ratio = { value: round3(1 - metrics.small_files_per_s.value / metrics.small_files_events_off_per_s.value), unit: 'ratio', target: 0.15, better: 'lower' };
@@ -179,7 +185,8 @@ async function main(): Promise<void> {
       conditions: `stat: ${PROCS} C processes stat() one file for ${SECS} s per figure (native ${Math.min(SECS, 5)} s); caching off = attr_timeout=0, entry_timeout=0 ` +
         `(requests counted in the handlers for the ceiling and the C fs, from the journal for ours; events-off requests = stats × ${round3(reqPerStat)} requests per stat measured with events on); ` +
         `stat_per_s with the shipped options (attrTimeout 1 s, entryTimeout 1 s, kernelCache off, events on, fsync lazy); small files: ${PROCS} C processes, create + 4 KiB write + close, ${SMALL_SECS} s; ` +
-        `seq write/read: one 256 MiB file in 1 MiB calls (write then fsync; read after reopen, kernelCache off so pages come from the daemon). Events per op in the events-on run: ${JSON.stringify(onEvents)}.`,
+        `seq write/read: one 256 MiB file in 1 MiB calls (write then fsync; read after reopen, kernelCache off so pages come from the daemon; native read after drop_caches). ` +
+        `Events per op in the events-on run: ${JSON.stringify(onEvents)}. Load average at start/end: ${load0} / ${loadavg().map((x) => x.toFixed(1)).join(' ')} (the machine is shared).`,
       metrics,
     };
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });

@@ -309,7 +309,10 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
       const b = resolve(path, true);
       if (typeof b === 'number') return reply(cb, 'create', path, b, t0, 0, 0, -1, 0, 0, null, mode);
       try {
-        const fd = openSync(b, C.O_CREAT | C.O_RDWR | O_NOFOLLOW, mode & 0o7777);
+        // The kernel applied the caller's umask already; ours must not mask the mode again.
+        const umask = process.umask(0);
+        let fd: number;
+        try { fd = openSync(b, C.O_CREAT | C.O_RDWR | O_NOFOLLOW, mode & 0o7777); } finally { process.umask(umask); }
         return reply(cb, 'create', path, 0, t0, fd, 0, fd, 0, 0, null, mode);
       } catch (err) { return reply(cb, 'create', path, toErrno(err), t0, 0, 0, -1, 0, 0, null, mode); }
     },
@@ -371,7 +374,10 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
       const b = resolve(path, true);
       let r = 0;
       if (typeof b === 'number') r = b;
-      else try { mkdirSync(b, mode & 0o7777); } catch (err) { r = toErrno(err); }
+      else {
+        const umask = process.umask(0);
+        try { mkdirSync(b, mode & 0o7777); } catch (err) { r = toErrno(err); } finally { process.umask(umask); }
+      }
       reply(cb, 'mkdir', path, r, t0, undefined, 0, -1, 0, 0, null, mode);
     },
 

@@ -45,10 +45,8 @@ export async function runMount(options: RunMountOptions): Promise<RunningMount> 
   if (backing === '/' || mountpoint === backing || mountpoint.startsWith(backing + sep) || backing.startsWith(mountpoint + sep)) {
     throw new VexfsError(ErrorCodes.CONFIG_INVALID, `mount option mountpoint = ${JSON.stringify(mountpoint)} is invalid: backing (${backing}) and mountpoint must be separate trees, and backing cannot be /`, { context: { key: 'mountpoint', value: mountpoint } });
   }
-  await clearStaleMount(mountpoint, o.log);
+  const staleCleared = await clearStaleMount(mountpoint, o.log);
   mkdirSync(mountpoint, { recursive: true });
-  // The kernel applied the caller's umask already; ours must not mask the modes again.
-  process.umask(0);
 
   const owned = !o.shared;
   const log = o.shared ? o.shared.log : await (o.openLog ?? defaultOpenLog)(o.dataDir, o.fsync);
@@ -62,6 +60,9 @@ export async function runMount(options: RunMountOptions): Promise<RunningMount> 
       c.inc();
     },
   });
+  if (staleCleared) {
+    emitter.emit({ kind: 'system', op: 'stale-mount-cleared', key: mountpoint, payload: systemPayload({ type: 'stale-mount-cleared', message: staleCleared }) });
+  }
   const hooks = o.hooks ? await o.hooks({ log, node: o.node, emitter }) : null;
   const ops = createFuseOps({
     root: backing, emitter: o.events ? emitter : null, hooks, contentHash: o.contentHash, similarK: o.similarK,
