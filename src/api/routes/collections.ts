@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps, CollectionSpec } from '../deps.js';
-import { collectionInfo, collectionName, collectionParams, errorResponses, errorSchema, metric, okSchema, tokenQuery } from '../schemas.js';
+import { collectionInfo, collectionName, collectionParams, errorResponses, errorSchema, metric, okSchema } from '../schemas.js';
 
 /** Collections: list and describe (viewer), create and drop (admin). */
 export function collectionRoutes(app: FastifyInstance, deps: ApiDeps): void {
@@ -8,7 +8,7 @@ export function collectionRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/collections', {
     config: { access: 'viewer' },
     schema: {
-      tags, summary: 'List collections', querystring: { type: 'object', properties: tokenQuery },
+      tags, summary: 'List collections',
       response: { 200: { type: 'object', properties: { collections: { type: 'array', items: collectionInfo } } }, ...errorResponses },
     },
   }, async () => ({ collections: await deps.vectors.listCollections() }));
@@ -37,7 +37,7 @@ export function collectionRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get<{ Params: { name: string } }>('/collections/:name', {
     config: { access: 'viewer' },
-    schema: { tags, summary: 'Describe a collection', params: collectionParams, querystring: { type: 'object', properties: tokenQuery }, response: { 200: collectionInfo, ...errorResponses } },
+    schema: { tags, summary: 'Describe a collection', params: collectionParams, response: { 200: collectionInfo, ...errorResponses } },
   }, async (req) => deps.vectors.describe(req.params.name));
 
   app.delete<{ Params: { name: string } }>('/collections/:name', {

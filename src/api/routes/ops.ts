@@ -5,7 +5,7 @@ import { registry } from '../../metrics/registry.js';
 import type { ApiDeps, ReplayRequest } from '../deps.js';
 import { ApiErrorCodes, apiError } from '../http-errors.js';
 import type { Role } from '../options.js';
-import { errorResponses, tokenQuery } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 import { assertReadOnlySql } from '../sql-guard.js';
 
 /** Limits the operational routes need. */
@@ -54,7 +54,7 @@ export function opsRoutes(app: FastifyInstance, deps: ApiDeps, limits: OpsLimits
   app.get('/stats', {
     config: { access: 'viewer' },
     schema: {
-      tags: ['ops'], summary: 'Event rates by kind, totals, top paths, backlog and lags', querystring: { type: 'object', properties: tokenQuery },
+      tags: ['ops'], summary: 'Event rates by kind, totals, top paths, backlog and lags',
       response: {
         200: {
           type: 'object',
@@ -73,7 +73,7 @@ export function opsRoutes(app: FastifyInstance, deps: ApiDeps, limits: OpsLimits
     config: { access: 'viewer' },
     schema: {
       tags: ['ops'], summary: 'Most recent anomalies, newest first',
-      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$', description: '1–9999, default 50' }, ...tokenQuery } },
+      querystring: { type: 'object', additionalProperties: false, properties: { limit: { type: 'string', pattern: '^[1-9][0-9]{0,3}$', description: '1–9999, default 50' } } },
       response: { 200: { type: 'object', properties: { anomalies: { type: 'array', items: anomalySchema } } }, ...errorResponses },
     },
   }, async (req) => ({ anomalies: (await deps.anomalies.recent(Number(req.query.limit ?? 50))).map(anomalyJson) }));
@@ -125,7 +125,7 @@ export function opsRoutes(app: FastifyInstance, deps: ApiDeps, limits: OpsLimits
 
   app.get('/config', {
     config: { access: 'admin' },
-    schema: { tags: ['ops'], summary: 'The effective configuration (secrets redacted)', querystring: { type: 'object', properties: tokenQuery }, response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses } },
+    schema: { tags: ['ops'], summary: 'The effective configuration (secrets redacted)', response: { 200: { type: 'object', additionalProperties: true }, ...errorResponses } },
   }, async () => {
     if (!deps.config) throw apiError(ErrorCodes.NOT_FOUND, 'configuration is not available in this process');
     return { config: redact(deps.config()) };
@@ -133,7 +133,7 @@ export function opsRoutes(app: FastifyInstance, deps: ApiDeps, limits: OpsLimits
 
   app.get('/auth/whoami', {
     config: { access: 'viewer' },
-    schema: { tags: ['ops'], summary: 'The role of the calling token', querystring: { type: 'object', properties: tokenQuery }, response: { 200: { type: 'object', properties: { role: { type: 'string' } } }, ...errorResponses } },
+    schema: { tags: ['ops'], summary: 'The role of the calling token', response: { 200: { type: 'object', properties: { role: { type: 'string' } } }, ...errorResponses } },
   }, async (req) => ({ role: req.role as Role }));
 }
 

@@ -21,7 +21,7 @@ interface StreamQuery { kind?: string; op?: string; prefix?: string }
  */
 export function streamRoutes(app: FastifyInstance, deps: ApiDeps, opts: { queueMax: number; heartbeatMs: number; registry: StreamRegistry }): void {
   app.get<{ Querystring: StreamQuery }>('/events/stream', {
-    config: { access: 'viewer' },
+    config: { access: 'viewer', queryToken: true },
     schema: {
       tags: ['events'], summary: 'Live event stream (Server-Sent Events)',
       description: 'text/event-stream. First an `event: ready` message, then one unnamed message per event (JSON of the envelope; hashes hex, other bytes base64). Filters combine with AND; lists are comma-separated.',

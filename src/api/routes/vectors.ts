@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ErrorCodes } from '../../errors.js';
 import type { ApiDeps, SearchOptions } from '../deps.js';
 import { apiError } from '../http-errors.js';
-import { collectionParams, errorResponses, okSchema, searchHit, searchParams, tokenQuery, vector, vectorParams, vectorRecord } from '../schemas.js';
+import { collectionParams, errorResponses, okSchema, searchHit, searchParams, vector, vectorParams, vectorRecord } from '../schemas.js';
 
 interface SearchBody { vector?: number[]; id?: string; text?: string; k: number; ef?: number; prefix?: string }
 interface BatchSearchBody { vectors: number[][]; k: number; ef?: number; prefix?: string }
@@ -40,7 +40,7 @@ export function vectorRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get<{ Params: { name: string; id: string } }>('/collections/:name/vectors/:id', {
     config: { access: 'viewer' },
     schema: {
-      tags, summary: 'Get one vector by id', params: vectorParams, querystring: { type: 'object', properties: tokenQuery },
+      tags, summary: 'Get one vector by id', params: vectorParams,
       response: { 200: { type: 'object', properties: { id: { type: 'string' }, vector: { type: 'array', items: { type: 'number' } } } }, ...errorResponses },
     },
   }, async (req) => {
