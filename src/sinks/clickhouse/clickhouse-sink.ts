@@ -8,7 +8,7 @@ import type { DeadLetterPort } from '../../processors/dead-letter.js';
 import { eventDeadLetter, reasonLabel } from '../dead-letter.js';
 import type { Batch, Sink } from '../sink.js';
 import { openStore, resolveStoreConfig, type StoreConfig } from './open-store.js';
-import { eventRow, TABLES } from './rows.js';
+import { eventRow, TABLES, tsvString } from './rows.js';
 import { classifyStoreError, isBadData, type ClickhouseStore } from './store.js';
 
 /** Backoff of transient store failures inside write(). */
@@ -84,8 +84,13 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   // True until a write completes: the process before us may have died mid-insert.
   let inDoubt = true;
 
-  const present = async (s: ClickhouseStore, table: string, events: VexEvent[]) => Number((await s.query(
-    `SELECT uniqExact(id) FROM ${db}.${table} WHERE toString(id) IN (${events.map((e) => `'${String(e.id).replace(/[\\']/g, '\\$&')}'`).join(',')})`)).trim());
+  // One insert of one partition lands whole or not at all, so probing its first, middle
+  // and last ids tells which (a mixed answer means "insert again": FINAL collapses it).
+  const landed = async (s: ClickhouseStore, table: string, events: VexEvent[]): Promise<boolean> => {
+    const probe = [...new Set([events[0]!, events[events.length >> 1]!, events[events.length - 1]!].map((e) => String(e.id)))];
+    const n = Number((await s.query(`SELECT uniqExact(id) FROM ${db}.${table} WHERE toString(id) IN (${probe.map((id) => `'${id.replace(/[\\']/g, '\\$&')}'`).join(',')})`)).trim());
+    return n === probe.length;
+  };
 
   const ready = (): Promise<ClickhouseStore> => {
     if (store) return Promise.resolve(store);
@@ -124,7 +129,7 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
         // Without dedup tokens, an insert whose fate is unknown (the process died, or the
         // request failed mid-way) may have landed: look before inserting it again, so the
         // materialized views do not count it twice.
-        if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await present(s, table, events)) === events.length) return;
+        if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await landed(s, table, events))) return;
         await s.insertTsv(`${db}.${table}`, columns, Buffer.from(lines.join('')), token);
       });
       return lines.length;
@@ -188,7 +193,7 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       metrics.deadLetters.inc({ stage, reason: reasonLabel(d.reason) });
     }
     if (s.dialect === 'old') {
-      await withRetry('recording the batch', () => s.insertTsv(`${db}.sink_batches`, ['token', 'rows'], Buffer.from(`${token.replace(/[\\\t\n]/g, ' ')}\t${rows}\n`), token));
+      await withRetry('recording the batch', () => s.insertTsv(`${db}.sink_batches`, ['token', 'rows'], Buffer.from(`${tsvString(token)}\t${rows}\n`), token));
     }
     if (newestUs > 0) metrics.sinkLag.set(Math.max(0, Date.now() / 1000 - newestUs / 1e6));
     sinkMetrics.batchDuration.observe({ sink: name }, (performance.now() - t0) / 1000);
