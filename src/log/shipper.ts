@@ -110,8 +110,15 @@ export function createShipper(opts: ShipperOptions, codec: EventCodec = createEv
 
   const done = (async () => {
     try {
-      for await (const batch of journal.read({ from: acked + 1, follow: true, signal: ac.signal, batchSize })) {
-        if (!(await sendWithRetry(batch))) break;
+      const batches = journal.read({ from: acked + 1, follow: true, signal: ac.signal, batchSize })[Symbol.asyncIterator]();
+      // one batch of lookahead: the journal is read and decoded while the previous batch is in flight
+      for (let next = batches.next(); ;) {
+        const r = await next;
+        if (r.done) break;
+        next = batches.next();
+        next.catch(() => {}); // awaited on the next turn; marked handled in case we stop first
+        const batch = r.value;
+        if (!(await sendWithRetry(batch))) { await batches.return?.(undefined); break; }
         acked = batch[batch.length - 1]!.event.seq;
         refreshGauge();
         record();
