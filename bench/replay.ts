@@ -61,15 +61,21 @@ console.error(`recorded ${total} events in ${((performance.now() - tRec) / 1000)
 // warm-up (JIT, page cache)
 await replay(journalEvents(dirJ), [catalogTarget()], { toSeq: 50_000 });
 
-const replayFast = await measure(total, () => replay(journalEvents(dirJ), [catalogTarget()]));
-const replayBase = await measure(total, () => replay(journalReader(dirJ), [catalogTarget()]));
+// The machine is shared: each figure is the best of 3 runs, the runs of different figures interleaved.
+type M = { wall: number; cpu: number; seconds: number };
+const best: Record<string, M> = {};
+const keep = (k: string, m: M) => { const b = best[k]; if (!b || m.wall > b.wall) best[k] = m; };
 let verified = 0;
-const verifyRun = await measure(total, async () => { const r = await verify(journalBytes(dirJ)); if (!r.ok) throw new Error(JSON.stringify(r.finding)); verified = r.events; });
-const verifyBase = await measure(total, async () => {
-  // same reader, same checks skipped: hashing each event with node:crypto only
-  for await (const b of journalBytes(dirJ)) for (const e of b) nodeHash('sha256', e.bytes.subarray(0, e.bytes.length - 32), 'buffer');
-});
-const rawRead = await measure(total, async () => { let n = 0; for await (const b of journalBytes(dirJ)) n += b.length; });
+for (let round = 0; round < 3; round++) {
+  keep('replay', await measure(total, () => replay(journalEvents(dirJ), [catalogTarget()])));
+  keep('replayBase', await measure(total, () => replay(journalReader(dirJ), [catalogTarget()])));
+  keep('verify', await measure(total, async () => { const r = await verify(journalBytes(dirJ)); if (!r.ok) throw new Error(JSON.stringify(r.finding)); verified = r.events; }));
+  keep('verifyW1', await measure(total, async () => { const r = await verify(journalBytes(dirJ), { workers: 1, workersAfter: 0 }); if (!r.ok) throw new Error(JSON.stringify(r.finding)); }));
+  // same reader, no checks: hashing each event with node:crypto only
+  keep('verifyBase', await measure(total, async () => { for await (const b of journalBytes(dirJ)) for (const e of b) nodeHash('sha256', e.bytes.subarray(0, e.bytes.length - 32), 'buffer'); }));
+  keep('raw', await measure(total, async () => { let n = 0; for await (const b of journalBytes(dirJ)) n += b.length; }));
+}
+const replayFast = best.replay!, replayBase = best.replayBase!, verifyRun = best.verify!, verifyW1 = best.verifyW1!, verifyBase = best.verifyBase!, rawRead = best.raw!;
 
 // contentHash cost: SHA-256 of each 4 KiB write (what the FUSE write handler adds when the option is on)
 const block = Buffer.alloc(4096, 7);
@@ -124,14 +130,15 @@ const result = {
   at: new Date().toISOString(),
   commit,
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: Number(loadavg()[0]!.toFixed(2)) },
-  conditions: `${total} fs events (${N} + checkpoints every 10,000) in a real journal (lazy fsync, 64 MiB segments), ~${Math.round((await dirBytes(dirJ)) / total)} B per event; replay = read + decode + apply to a fresh file catalog; verify = read + seq/prevHash checks + SHA-256 of every event + Ed25519 check of every checkpoint (${verified} events verified). Wall-clock figures on a shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}); *_per_cpu_s divide by this process's CPU time instead. ${kafkaNote}.`,
+  conditions: `${total} fs events (${N} + checkpoints every 10,000) in a real journal (lazy fsync, 64 MiB segments), ~${Math.round((await dirBytes(dirJ)) / total)} B per event; replay = read + decode + apply to a fresh file catalog; each figure the best of 3 interleaved runs; verify = read + seq/prevHash checks + SHA-256 of every event + Ed25519 check of every checkpoint (${verified} events verified). Wall-clock figures on a shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}); *_per_cpu_s divide by this process's CPU time instead. ${kafkaNote}.`,
   metrics: {
     replay_journal_events_per_s: { value: r0(replayFast.wall), unit: 'events/s', target: 500_000, better: 'higher' },
     replay_journal_events_per_cpu_s: { value: r0(replayFast.cpu), unit: 'events/CPU-s', better: 'higher' },
-    replay_journal_baseline_reader_events_per_s: { value: r0(replayBase.wall), unit: 'events/s', better: 'higher', note: "the journal's own reader (avsc decode of every event)" },
-    replay_speedup_vs_journal_reader: { value: Number((replayFast.wall / replayBase.wall).toFixed(2)), unit: 'x', better: 'higher' },
+    replay_journal_baseline_reader_events_per_s: { value: r0(replayBase.wall), unit: 'events/s', better: 'higher', note: "the journal's own reader (checks each block, decodes each event) instead of the raw segment reader" },
+    replay_ratio_to_journal_reader: { value: Number((replayFast.wall / replayBase.wall).toFixed(2)), unit: 'x', better: 'higher' },
     verify_events_per_s: { value: r0(verifyRun.wall), unit: 'events/s', target: 1_000_000, better: 'higher' },
     verify_events_per_cpu_s: { value: r0(verifyRun.cpu), unit: 'events/CPU-s', better: 'higher' },
+    verify_one_hash_worker_events_per_s: { value: r0(verifyW1.wall), unit: 'events/s', better: 'higher', note: 'workers: 1 (hashing in a worker thread beside the main loop)' },
     verify_baseline_node_crypto_hash_only_per_s: { value: r0(verifyBase.wall), unit: 'events/s', better: 'higher', note: 'read + node:crypto SHA-256 per event, no checks' },
     verify_ratio_to_node_crypto_baseline: { value: Number((verifyRun.wall / verifyBase.wall).toFixed(2)), unit: 'x', better: 'higher' },
     journal_raw_read_events_per_s: { value: r0(rawRead.wall), unit: 'events/s', better: 'higher' },

@@ -136,7 +136,7 @@ function manifestMessage(m: ExportManifest): Buffer {
 }
 
 /** Options of `verifyExport`. */
-export interface VerifyExportOptions extends Pick<VerifyOptions, 'trustedKeys' | 'onProgress' | 'codec'> {
+export interface VerifyExportOptions extends Pick<VerifyOptions, 'trustedKeys' | 'onProgress' | 'codec' | 'workers'> {
   /** Manifest path; default `<file>.manifest.json`. */
   manifest?: string;
 }

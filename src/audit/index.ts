@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, VexfsError } from '../errors.js';
-import { decodeBatches } from '../replay/fast-decode.js';
+import { decodeBatches } from '../replay/decode-batches.js';
 import { journalBytes, journalEvents, readKafkaRangeBytes, readKafkaRangeEvents, type KafkaRangeOptions } from '../replay/sources.js';
 import { LAST_CHECKPOINT_FILE, type CheckpointRecord } from './checkpointer.js';
 import { readContainer } from './container-file.js';
@@ -56,6 +56,8 @@ export interface AuditVerifyOptions extends AuditSource {
   /** 'genesis' (default for a journal or a Kafka range from the start) or 'any' (a range starting mid-log). */
   start?: 'genesis' | 'any';
   onProgress?: VerifyOptions['onProgress'];
+  /** Hashing worker threads (default 0 = inline). */
+  workers?: number;
 }
 
 /** `vexfs audit verify`: the report names the first bad position and its reason; exit non-zero when !ok. */
@@ -72,7 +74,7 @@ export async function runAuditVerify(o: AuditVerifyOptions): Promise<VerifyRepor
     }
   }
   for (const p of o.publicKeys ?? []) trustedKeys.push(readPublicKey(p));
-  const base: VerifyOptions = { ...(trustedKeys.length ? { trustedKeys } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) };
+  const base: VerifyOptions = { ...(trustedKeys.length ? { trustedKeys } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.workers !== undefined ? { workers: o.workers } : {}) };
   if (o.file) return verifyExport(o.file, { ...base, ...(o.manifest ? { manifest: o.manifest } : {}) });
   if (o.journalDir) return verify(journalBytes(o.journalDir), { ...base, anchors, start: o.start ?? 'genesis' });
   const k = o.kafka!;

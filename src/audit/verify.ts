@@ -114,7 +114,7 @@ export interface VerifyOptions {
   onProgress?: (p: { events: number; bytes: number }) => void;
   /** Default 100000. */
   progressEvery?: number;
-  /** Worker threads recomputing hashes beside the main loop once a stream passes 16,384 events; default min(2, cores - 1), 0 = inline. */
+  /** Worker threads recomputing hashes beside the main loop once a stream passes `workersAfter` events; default 0 (inline: on a busy 2-core machine the workers measured slower, see docs/benchmarks/replay.md). */
   workers?: number;
   /** Events verified inline before the workers start (their start-up costs ~50 ms); default 16384. */
   workersAfter?: number;
@@ -167,7 +167,7 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
   let pending: Pending | null = null;
   let cur: NodeState | null = null;
 
-  const workers = opts.workers ?? Math.max(0, Math.min(2, availableParallelism() - 1));
+  const workers = Math.max(0, Math.min(opts.workers ?? 0, availableParallelism()));
   let pool: HashPool | null = null;
   let poolStarting: Promise<HashPool> | null = null;
   // batches handed to the pool, oldest first, with the stream position of their first event

@@ -8,7 +8,7 @@ import { listSegments } from '../log/journal/segment.js';
 import { readContainer } from '../audit/container-file.js';
 import { newHead, scanHead } from '../audit/event-bytes.js';
 import type { EventBytes } from '../audit/verify.js';
-import { decodeBatches, createFastDecoder } from './fast-decode.js';
+import { decodeBatches } from './decode-batches.js';
 
 /**
  * Where replays, verification and exports read events: a journal directory (read without
@@ -17,7 +17,8 @@ import { decodeBatches, createFastDecoder } from './fast-decode.js';
 
 /**
  * Decoded events of a journal directory from `fromSeq` (default 1), in seq order, read with the
- * fast raw reader and decoder (about 2x the journal's own reader, which `journalReader` uses).
+ * raw container reader (reads whole segments without per-read consistency checks; damage
+ * throws VEXFS_AUDIT_FAILED naming the segment and offset).
  */
 export async function* journalEvents(dir: string, opts: { fromSeq?: number; batchSize?: number; codec?: EventCodec } = {}): AsyncGenerator<LoggedEvent[]> {
   const from = opts.fromSeq ?? 1;
@@ -149,13 +150,12 @@ export async function readKafkaRangeBytes(opts: KafkaRangeOptions): Promise<{ ba
 export async function readKafkaRangeEvents(opts: KafkaRangeOptions): Promise<{ batches: () => AsyncGenerator<LoggedEvent[]>; messages: number }> {
   const codec = opts.codec ?? createEventCodec();
   const r = await readKafkaRangeBytes({ ...opts, codec });
-  const decode = createFastDecoder(codec);
   return {
     messages: r.messages,
     async *batches() {
       for await (const b of r.batches()) {
         yield b.map((e) => {
-          try { return { event: decode(e.bytes), bytes: e.bytes }; } catch (err) {
+          try { return { event: codec.decode(e.bytes).event, bytes: e.bytes }; } catch (err) {
             throw new VexfsError(ErrorCodes.AVRO_DECODE, `message ${e.location} is not a VexFS event: ${(err as Error).message}`, { context: { location: e.location }, cause: err });
           }
         });
