@@ -27,7 +27,15 @@ export function fail(err: unknown): never {
       : err.retriable ? ExitCodes.UNAVAILABLE : ExitCodes.FAILURE;
     process.exit(code);
   }
-  console.error(color.red(`error: ${(err as Error)?.stack ?? String(err)}`));
+  const coded = err as { code?: unknown; message?: string; retriable?: boolean } | null;
+  if (coded && typeof coded.code === 'string' && coded.code.startsWith('VEXFS_')) {
+    // an API answer (ApiClientError) carries the server's stable code
+    console.error(color.red(`error [${coded.code}]: ${coded.message}`));
+    process.exit(coded.retriable ? ExitCodes.UNAVAILABLE : ExitCodes.FAILURE);
+  }
+  const msg = err instanceof Error ? err.message : String(err);
+  console.error(color.red(`error: ${msg}`));
+  if (process.env.VEXFS_DEBUG) console.error((err as Error)?.stack);
   process.exit(ExitCodes.FAILURE);
 }
 

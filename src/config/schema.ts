@@ -110,6 +110,7 @@ export const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unkno
   VEXFS_API_PORT: { key: 'api.port', parse: (v) => (/^\d+$/.test(v) ? Number(v) : v) },
   VEXFS_API_HOST: { key: 'api.host', parse: (v) => v },
   VEXFS_API_TOKEN: { key: 'api.tokens', parse: (v) => ({ [v]: 'admin' }) },
+  VEXFS_DEBUG: { key: '(print stack traces of CLI errors)', parse: (v) => v },
   VEXFS_TOKEN: { key: '(token the CLI sends to a running daemon)', parse: (v) => v },
   KAFKA_BROKERS: { key: 'kafka.brokers', parse: (v) => v.split(',').map((s) => s.trim()).filter(Boolean) },
   SCHEMA_REGISTRY_URL: { key: 'kafka.schemaRegistryUrl', parse: (v) => v },
