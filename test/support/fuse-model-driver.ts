@@ -8,7 +8,6 @@
  */
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import { join } from 'node:path';
 
 const [mnt, ref, nOps, seedArg, outFile, flags = ''] = process.argv.slice(2) as [string, string, string, string, string, string?];
 /** 'nolinks': no hard links (with attribute caching on, another name of the same file may show attributes up to attrTimeout old). */
@@ -168,4 +167,3 @@ if (tm !== tr) {
   mismatches.push(`final trees differ: only on the mount: ${[...a].filter((x) => !b.has(x)).join('; ')} | only in the reference: ${[...b].filter((x) => !a.has(x)).join('; ')}`);
 }
 fs.writeFileSync(outFile, JSON.stringify({ seed: Number(seedArg), ops: N, counts, bytes, mismatches, expected, tree: tm.split('\n').length }));
-void join;

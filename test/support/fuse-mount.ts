@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,4 +93,3 @@ export function removeTree(dir: string): void {
   try { rmSync(dir, { recursive: true, force: true }); } catch { /* a lazily detached mount may still hold it */ }
 }
 
-export { readFileSync };
