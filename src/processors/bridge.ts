@@ -25,17 +25,19 @@ export interface BridgeOptions {
 /** The lanes, highest priority first. */
 export const LANES: readonly Priority[] = ['critical', 'normal', 'bulk'];
 
+/** Up to batchSize queued events with their source entries and offsets (a lane queues chunks, so taking a batch is O(1)). */
+interface Chunk { events: VexEvent[]; entries: SourceEntry[]; offsets: number[] }
+
 class Lane {
-  events: VexEvent[] = [];
-  entries: SourceEntry[] = [];
-  offsets: number[] = [];
+  chunks: Chunk[] = [];
+  queued = 0;
   writing = 0;
   oldestAt = 0;
   timer: Subscription | null = null;
   lastRange = '';
   rangeRepeat = 0;
   constructor(readonly name: Priority) {}
-  get size(): number { return this.events.length + this.writing; }
+  get size(): number { return this.queued + this.writing; }
 }
 
 /**
@@ -77,14 +79,16 @@ export class Bridge {
   /** Queues one event on `lane`; `entry` is released when the sink acknowledged it. */
   push(lane: Priority, ev: VexEvent, entry: SourceEntry, offset: number): void {
     const l = this.lanes.get(lane)!;
-    if (l.events.length === 0) {
+    if (l.queued === 0) {
       l.oldestAt = performance.now();
       if (l.writing === 0) l.timer = this.scheduler.schedule(() => { l.timer = null; this.flush(l); }, this.o.flushMs);
     }
-    l.events.push(ev); l.entries.push(entry); l.offsets.push(offset);
+    let c = l.chunks[l.chunks.length - 1];
+    if (c === undefined || c.events.length >= this.o.batchSize) { c = { events: [], entries: [], offsets: [] }; l.chunks.push(c); }
+    c.events.push(ev); c.entries.push(entry); c.offsets.push(offset);
+    l.queued++;
     entry.pending++;
-    if (l.events.length >= this.o.batchSize) this.flush(l);
-    metrics.bridgeQueued.set({ lane }, l.size);
+    if (c.events.length >= this.o.batchSize) this.flush(l);
   }
 
   /** Flushes every lane now and resolves once nothing is queued or being written. */
@@ -107,14 +111,13 @@ export class Bridge {
   }
 
   private flush(l: Lane): void {
-    if (l.writing > 0 || l.events.length === 0 || this.failed || this.closed) return;
+    if (l.writing > 0 || l.queued === 0 || this.failed || this.closed) return;
     l.timer?.unsubscribe(); l.timer = null;
-    const n = Math.min(this.o.batchSize, l.events.length);
-    const events = n === l.events.length ? l.events : l.events.slice(0, n);
-    const entries = n === l.entries.length ? l.entries : l.entries.slice(0, n);
-    const offsets = n === l.offsets.length ? l.offsets : l.offsets.slice(0, n);
-    if (n === l.events.length) { l.events = []; l.entries = []; l.offsets = []; } else { l.events.splice(0, n); l.entries.splice(0, n); l.offsets.splice(0, n); }
+    const { events, entries, offsets } = l.chunks.shift()!;
+    const n = events.length;
+    l.queued -= n;
     l.writing = n;
+    metrics.bridgeQueued.set({ lane: l.name }, l.size);
     metrics.bridgeLatency.observe({ lane: l.name }, (performance.now() - l.oldestAt) / 1000);
     l.oldestAt = performance.now();
     const batch: Batch = { lane: l.name, events, position: { kind: entries[0]!.kind, token: this.token(l, entries, offsets) } };
@@ -144,7 +147,7 @@ export class Bridge {
       run = 1;
     }
     metrics.bridgeQueued.set({ lane: l.name }, l.size);
-    if (l.events.length > 0) this.flush(l);
+    if (l.queued > 0) this.flush(l);
     this.wake();
   }
 
