@@ -24,14 +24,21 @@ const notes: string[] = [];
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const round = (x: number, d = 0) => Number(x.toFixed(d));
 
-/** Calls fn repeatedly for at least `ms` (and at least once); returns calls per second. */
-function rate(fn: () => void, ms = 400): number {
+/**
+ * Calls fn repeatedly for at least `ms` of wall time; returns calls per second of wall time and
+ * per second of this process's CPU time. The machine is shared (other benchmarks and tests run
+ * beside this one on 2 cores), so the CPU-time rate is the "one core" figure; wall is shown too.
+ */
+function rates(fn: () => void, ms = 400): { wall: number; cpu: number } {
   let n = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   let t = t0;
   while (t - t0 < ms) { fn(); n++; t = performance.now(); }
-  return (n * 1000) / (t - t0);
+  const c = process.cpuUsage(c0);
+  return { wall: (n * 1000) / (t - t0), cpu: n / ((c.user + c.system) / 1e6) };
 }
+const rate = (fn: () => void, ms = 400) => rates(fn, ms).cpu;
 
 async function newService(name: string): Promise<{ svc: VectorService; close(): Promise<void> }> {
   const j = await openJournal({ dir: path.join(work, `journal-${name}`), fsync: 'lazy' });
@@ -40,15 +47,17 @@ async function newService(name: string): Promise<{ svc: VectorService; close(): 
   return { svc, async close() { await j.close(); } };
 }
 
-function insertAll(svc: VectorService, col: string, set: VectorSet, idOf: (i: number) => string): number {
+function insertAll(svc: VectorService, col: string, set: VectorSet, idOf: (i: number) => string): { wall: number; cpu: number } {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const batch = 1000;
   for (let i = 0; i < set.count; i += batch) {
     const items = [];
     for (let j = i; j < Math.min(set.count, i + batch); j++) items.push({ id: idOf(j), vector: set.row(j) });
     svc.upsertBatch(col, items);
   }
-  return set.count / ((performance.now() - t0) / 1000);
+  const c = process.cpuUsage(c0);
+  return { wall: set.count / ((performance.now() - t0) / 1000), cpu: set.count / ((c.user + c.system) / 1e6) };
 }
 
 /** Exact k nearest by brute force with the given kernels (ground truth and the brute-force baseline). */
@@ -96,8 +105,8 @@ if (sift === null) {
   const { svc, close } = await newService('sift');
   svc.createCollection({ name: 'sift', dim: base.dim, metric: 'l2', M: 16, efConstruction: 200, ef: 64 });
   const ins = insertAll(svc, 'sift', base, (i) => String(i));
-  metrics.siftsmall_inserts_per_s = { value: round(ins), unit: 'vectors/s', better: 'higher' };
-  log(`siftsmall: inserted 10k in ${(10_000 / ins).toFixed(2)} s`);
+  metrics.siftsmall_inserts_per_s = { value: round(ins.cpu), unit: 'vectors/s', better: 'higher' };
+  log(`siftsmall: inserted 10k: ${round(ins.cpu)}/s of CPU time, ${round(ins.wall)}/s wall`);
 
   // hnswlib-node called directly with the same parameters: the baseline without service and events.
   const raw = new hnswlib.HierarchicalNSW('l2', base.dim);
@@ -110,13 +119,15 @@ if (sift === null) {
     const res = Array.from({ length: queries.count }, (_, i) => svc.search('sift', queries.row(i), { k: 10, ef }).map((h) => Number(h.id)));
     const recall = recallAtK(res, truth, 10);
     let qi = 0;
-    const qps = rate(() => { svc.search('sift', queries.row(qi++ % queries.count), { k: 10, ef }); }, 500);
+    const q = rates(() => { svc.search('sift', queries.row(qi++ % queries.count), { k: 10, ef }); }, 600);
+    const qps = q.cpu;
     raw.setEf(ef);
     let ri = 0;
-    const rawQps = rate(() => { raw.searchKnn(qArrays[ri++ % queries.count]!, 10); }, 300);
-    log(`siftsmall ef=${ef}: recall@10 ${recall.toFixed(3)}, ${round(qps)} QPS via the service (hnswlib direct: ${round(rawQps)})`);
+    const rawQps = rate(() => { raw.searchKnn(qArrays[ri++ % queries.count]!, 10); }, 400);
+    log(`siftsmall ef=${ef}: recall@10 ${recall.toFixed(3)}, ${round(qps)} QPS per CPU second via the service (${round(q.wall)} wall; hnswlib direct: ${round(rawQps)})`);
     if (chosen === null && recall >= 0.99) {
       chosen = { ef, recall, qps };
+      metrics.siftsmall_qps_wall = { value: round(q.wall), unit: 'queries/s', better: 'higher' };
       metrics.siftsmall_hnswlib_direct_qps = { value: round(rawQps), unit: 'queries/s', better: 'higher' };
     }
   }
@@ -149,8 +160,9 @@ if (sift === null) {
   const { svc, close } = await newService('synth');
   svc.createCollection({ name: 's', dim: 384, metric: 'cosine', M: 16, efConstruction: 100, ef: 64 });
   const ins = insertAll(svc, 's', base, (i) => `/synth/${i}`);
-  metrics.inserts_per_s = { value: round(ins), unit: 'vectors/s', target: 5000, better: 'higher' };
-  log(`synth384: inserted ${SYNTH_N} in ${(SYNTH_N / ins).toFixed(1)} s (${round(ins)}/s)`);
+  metrics.inserts_per_s = { value: round(ins.cpu), unit: 'vectors/s', target: 5000, better: 'higher' };
+  metrics.inserts_per_s_wall = { value: round(ins.wall), unit: 'vectors/s', better: 'higher' };
+  log(`synth384: inserted ${SYNTH_N} in ${(SYNTH_N / ins.wall).toFixed(1)} s wall (${round(ins.cpu)}/s of CPU time)`);
   const dist = new Float32Array(base.count); const pos = new Int32Array(10); const top = new Float32Array(10);
   const truth = Array.from({ length: queries.count }, (_, i) => exactKnn(kernels, 'cosine', base, queries.row(i), 10, dist, pos, top).map((x) => `/synth/${x}`));
   let chosen: { ef: number; recall: number; qps: number } | null = null;
@@ -158,8 +170,9 @@ if (sift === null) {
     const res = Array.from({ length: queries.count }, (_, i) => svc.search('s', queries.row(i), { k: 10, ef }).map((h) => h.id));
     const recall = recallAtK(res, truth, 10);
     let qi = 0;
-    const qps = rate(() => { svc.search('s', queries.row(qi++ % queries.count), { k: 10, ef }); }, 500);
-    log(`synth384 ef=${ef}: recall@10 ${recall.toFixed(3)}, ${round(qps)} QPS`);
+    const q = rates(() => { svc.search('s', queries.row(qi++ % queries.count), { k: 10, ef }); }, 600);
+    const qps = q.cpu;
+    log(`synth384 ef=${ef}: recall@10 ${recall.toFixed(3)}, ${round(qps)} QPS per CPU second (${round(q.wall)} wall)`);
     if (chosen === null && recall >= 0.95) chosen = { ef, recall, qps };
     if (chosen) break;
   }
@@ -183,7 +196,7 @@ const result = {
   at: new Date().toISOString(),
   commit,
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: round(loadavg()[0]!, 2) },
-  conditions: `One JS thread. Kernels: ${kernels.impl} (${kernels.isa}) vs a scalar JS loop, squared L2 over 2,048 rows in one contiguous Float32Array (batch call), and one cache-hot 1536-d pair. ` +
+  conditions: `One JS thread; rates are per second of this process's CPU time (the machine is shared, so wall-clock rates, *_wall, depend on the other load). Kernels: ${kernels.impl} (${kernels.isa}) vs a scalar JS loop, squared L2 over 2,048 rows in one contiguous Float32Array (batch call), and one cache-hot 1536-d pair. ` +
     'siftsmall: 10,000 x 128 L2, M 16, efConstruction 200, 100 queries, recall@10 against the published ground truth; QPS through the vector service (one search event per query written to a journal, lazy fsync) at the smallest ef of the sweep reaching 0.99; hnswlib-node called directly at that ef as the baseline. ' +
     `Brute force: exact search (SIMD batch kernel + top-k) over the same 10,000 x 128 through the service; JS-kernel brute force as its baseline. synth384: ${SYNTH_N} x 384 cosine, 200 seeded clusters, intrinsic dimension 24 plus noise (bench/vector.ts), M 16, efConstruction 100, 200 queries, recall@10 against exact search, smallest ef reaching 0.95. ` +
     'inserts_per_s: upsertBatch of 1,000 through the service (events carry the vectors into the journal) while building synth384. pool_hit_ratio: the shared pool over the whole run. ' + notes.join('; '),
