@@ -267,3 +267,18 @@ test('snapshot + restart: loads the snapshot, replays only the events after it, 
   await restarted.close();
   await svc.close();
 });
+
+test('an unreadable snapshot falls back to a full replay of the log (the events are the source of truth)', async () => {
+  const { svc, log, emitter, dataDir } = await setup();
+  svc.createCollection({ name: 'c', dim: 2, metric: 'l2' });
+  svc.upsert('c', 'a', [1, 2]);
+  svc.snapshot();
+  svc.upsert('c', 'b', [3, 4]);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(path.join(dataDir, 'vector', 'snapshot', 'c-c', 'meta.json'), '{ torn');
+  const again = await createVectorService({ emitter, dataDir, log });
+  assert.match(again.stats().snapshotError ?? '', /JSON/);
+  assert.deepEqual(Array.from(again.get('c', 'a')!), [1, 2]);
+  assert.deepEqual(Array.from(again.get('c', 'b')!), [3, 4]);
+  await assert.rejects(createVectorService({ emitter, dataDir }), (e: unknown) => e instanceof VexfsError && e.code === ErrorCodes.CONFIG_INVALID && /unreadable/.test(e.message));
+});

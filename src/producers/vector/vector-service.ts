@@ -85,7 +85,7 @@ export interface VectorService {
   /** Writes a snapshot now (index + id map + seq of the last event covered). */
   snapshot(): void;
   /** Kernel implementation and ISA, pool counters, totals. */
-  stats(): { kernels: { impl: 'simsimd' | 'js'; isa: Isa }; pool: PoolStats; collections: number; vectors: number; snapshotSeq: number; replayed: number };
+  stats(): { kernels: { impl: 'simsimd' | 'js'; isa: Isa }; pool: PoolStats; collections: number; vectors: number; snapshotSeq: number; replayed: number; snapshotError: string | null };
   /** Writes a final snapshot. Idempotent. */
   close(): Promise<void>;
 }
@@ -112,7 +112,16 @@ export async function createVectorService(options: VectorServiceOptions): Promis
   const kernels = selectKernels(o.kernels);
   const tuning = { exactBelow: o.exactBelow, exactFilterFraction: o.exactFilterFraction };
   const dir = path.join(o.dataDir, 'vector');
-  const store: VectorStore = loadSnapshot(dir, { kernels, tuning }) ?? createVectorStore({ kernels, tuning });
+  let snapshotError: string | null = null;
+  let loaded: VectorStore | null = null;
+  try {
+    loaded = loadSnapshot(dir, { kernels, tuning });
+  } catch (err) {
+    // The events are the source of truth: an unreadable snapshot only costs a full replay.
+    if (!o.log) throw new VexfsError(ErrorCodes.CONFIG_INVALID, `vector snapshot in ${dir} is unreadable (${(err as Error).message}) and no log was given to rebuild from`, { context: { key: 'dataDir', value: o.dataDir }, cause: err });
+    snapshotError = (err as Error).message;
+  }
+  const store: VectorStore = loaded ?? createVectorStore({ kernels, tuning });
   const snapshotSeq = store.lastSeq;
   const replayed = o.log ? await replayLog(store, o.log) : 0;
   let writesSinceSnapshot = replayed;
@@ -424,7 +433,7 @@ export async function createVectorService(options: VectorServiceOptions): Promis
     stats() {
       let vectors = 0;
       for (const c of store.collections.values()) vectors += c.size;
-      return { kernels: { impl: kernels.impl, isa: kernels.isa }, pool: pool.stats(), collections: store.collections.size, vectors, snapshotSeq, replayed };
+      return { kernels: { impl: kernels.impl, isa: kernels.isa }, pool: pool.stats(), collections: store.collections.size, vectors, snapshotSeq, replayed, snapshotError };
     },
     async close() {
       if (closed) return;
