@@ -7,7 +7,7 @@ import { createEmitter } from '../../src/events/emitter.js';
 import { fsPayload } from '../../src/events/payloads.js';
 import { inlinedEventSchema } from '../../src/events/schema.js';
 import { createMemoryLog } from '../../src/log/memory-log.js';
-import { confluentFraming, createBackoff, decodeAny, resolveKafkaOptions, singleObjectFraming, trackAvailability } from '../../src/log/kafka/index.js';
+import { confluentFraming, createBackoff, decodeAny, registryHasOurSchema, resolveKafkaOptions, singleObjectFraming, trackAvailability } from '../../src/log/kafka/index.js';
 import { createShipper, openJournal } from '../../src/log/index.js';
 
 const codec = createEventCodec();
@@ -25,6 +25,14 @@ async function fakeRegistry(status = 200): Promise<{ url: string; requests: { ur
     let data = '';
     req.on('data', (c) => { data += c; });
     req.on('end', () => {
+      if (req.method === 'GET') {
+        // GET /schemas/ids/42 → our schema; 43 → another schema; anything else → 404
+        const id = req.url?.split('/').pop();
+        const schema = id === '42' ? JSON.stringify(inlinedEventSchema(codec.schemas)) : id === '43' ? JSON.stringify({ type: 'record', name: 'Other', fields: [{ name: 'x', type: 'int' }] }) : null;
+        res.writeHead(schema ? 200 : 404, { 'content-type': 'application/json' });
+        res.end(schema ? JSON.stringify({ schema }) : JSON.stringify({ error_code: 40403, message: 'Schema not found' }));
+        return;
+      }
       requests.push({ url: req.url!, body: JSON.parse(data || '{}'), type: String(req.headers['content-type']) });
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(status === 200 ? JSON.stringify({ id: 42 }) : JSON.stringify({ error_code: 409, message: 'Schema being registered is incompatible' }));
@@ -50,6 +58,15 @@ test('Confluent framing: registers the full schema per <topic>-value, frames 00 
     const ev = framing.decode(framed);
     assert.equal(ev.op, 'write');
     assert.throws(() => decodeAny(codec, framed, new Set([7])), (e: any) => e.code === 'VEXFS_UNKNOWN_SCHEMA' && /id 42/.test(e.message));
+  } finally { await reg.close(); }
+});
+
+test('a reader asks the registry about an unknown Confluent id and accepts it only for our schema', async () => {
+  const reg = await fakeRegistry();
+  try {
+    assert.equal(await registryHasOurSchema(codec, reg.url, 42), true);
+    assert.equal(await registryHasOurSchema(codec, reg.url, 43), false);
+    assert.equal(await registryHasOurSchema(codec, reg.url, 99), false);
   } finally { await reg.close(); }
 });
 

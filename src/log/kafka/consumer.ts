@@ -4,7 +4,7 @@ import { ErrorCodes, VexfsError } from '../../errors.js';
 import { createEventCodec, type EventCodec } from '../../events/codec.js';
 import type { VexEvent } from '../../events/types.js';
 import { configError, intOption, refuseUnknown } from '../journal/options.js';
-import { decodeAny } from './framing.js';
+import { decodeAny, registryHasOurSchema } from './framing.js';
 import { kafkaClient } from './producer.js';
 import { resolveKafkaOptions } from './options.js';
 
@@ -32,13 +32,15 @@ export interface TopicReadOptions {
   batchSize?: number;
   /** Confluent schema ids this reader accepts besides single-object encoding (default none). */
   schemaIds?: number[];
+  /** Schema registry to ask about other Confluent schema ids: accepted when the registry holds this reader's schema under that id (default '' = none). */
+  schemaRegistryUrl?: string;
   /** Called for a record that does not decode; default: throw VEXFS_AVRO_DECODE naming topic, partition and offset. */
   onBadRecord?: (rec: { topic: string; partition: number; offset: string; value: Buffer | null }, err: Error) => void;
   /** TCP connect timeout per broker in ms (default 3000). */
   connectionTimeoutMs?: number;
 }
 
-const READ_KEYS = ['brokers', 'topics', 'clientId', 'codec', 'follow', 'signal', 'batchSize', 'schemaIds', 'onBadRecord', 'connectionTimeoutMs'];
+const READ_KEYS = ['brokers', 'topics', 'clientId', 'codec', 'follow', 'signal', 'batchSize', 'schemaIds', 'schemaRegistryUrl', 'onBadRecord', 'connectionTimeoutMs'];
 
 /**
  * Consumes topics from the beginning and decodes every record (for replay and audit). Uses a
@@ -53,6 +55,9 @@ export async function* readKafkaTopic(opts: TopicReadOptions): AsyncGenerator<To
   const batchSize = intOption('kafka read', 'batchSize', opts.batchSize, 1000, 1, 1_000_000);
   const codec = opts.codec ?? createEventCodec();
   const ids = new Set(opts.schemaIds ?? []);
+  const refused = new Set<number>();
+  const registryUrl = opts.schemaRegistryUrl ?? '';
+  if (typeof registryUrl !== 'string' || (registryUrl !== '' && !/^https?:\/\/\S+$/.test(registryUrl))) throw configError('kafka read', 'schemaRegistryUrl', registryUrl, "'' or an http(s):// URL");
   const kafka = kafkaClient(o, 5);
   const admin = kafka.admin();
   await admin.connect();
@@ -92,6 +97,10 @@ export async function* readKafkaTopic(opts: TopicReadOptions): AsyncGenerator<To
         if (!opts.follow && (end === undefined || BigInt(m.offset) >= end)) continue;
         try {
           if (!m.value) throw new VexfsError(ErrorCodes.AVRO_DECODE, 'record has no value (tombstone)');
+          if (registryUrl && m.value.length >= 5 && m.value[0] === 0) {
+            const id = m.value.readUInt32BE(1);
+            if (!ids.has(id) && !refused.has(id)) (await registryHasOurSchema(codec, registryUrl, id)) ? ids.add(id) : refused.add(id);
+          }
           const event = decodeAny(codec, m.value, ids);
           out.push({ topic: batch.topic, partition: batch.partition, offset: m.offset, event, bytes: m.value.subarray(m.value[0] === 0 ? 5 : 10) });
         } catch (err) {

@@ -1,6 +1,7 @@
 import { ErrorCodes, VexfsError } from '../../errors.js';
 import type { EventCodec } from '../../events/codec.js';
-import { inlinedEventSchema } from '../../events/schema.js';
+import avro from 'avsc';
+import { canonicalForm, inlinedEventSchema } from '../../events/schema.js';
 import type { VexEvent } from '../../events/types.js';
 
 /**
@@ -69,4 +70,28 @@ export function decodeAny(codec: EventCodec, value: Buffer, ids: Set<number>): V
     return event;
   }
   throw new VexfsError(ErrorCodes.AVRO_DECODE, `value is neither Avro single-object encoded (C3 01) nor Confluent framed (00 + id); first bytes ${value.subarray(0, 4).toString('hex')}`);
+}
+
+/**
+ * Asks a Confluent schema registry for schema `id` (GET /schemas/ids/{id}) and tells whether it
+ * is this codec's schema (same Parsing Canonical Form). Lets a reader accept values framed by
+ * another writer that registered the same contract.
+ */
+export async function registryHasOurSchema(codec: EventCodec, registryUrl: string, id: number, fetchImpl: typeof fetch = fetch): Promise<boolean> {
+  const url = `${registryUrl.replace(/\/+$/, '')}/schemas/ids/${id}`;
+  let res: Response;
+  try {
+    res = await fetchImpl(url, { signal: AbortSignal.timeout(10_000) });
+  } catch (err) {
+    throw new VexfsError(ErrorCodes.BROKER_UNAVAILABLE, `schema registry ${registryUrl} unreachable: ${(err as Error).message}`, { retriable: true, context: { url }, cause: err });
+  }
+  if (res.status === 404) return false;
+  const text = await res.text();
+  if (!res.ok) throw new VexfsError(ErrorCodes.BROKER_UNAVAILABLE, `schema registry ${url} answered HTTP ${res.status}: ${text.slice(0, 200)}`, { retriable: res.status >= 500, context: { url, status: res.status } });
+  try {
+    const theirs = JSON.stringify(avro.Type.forSchema(JSON.parse((JSON.parse(text) as { schema: string }).schema), { wrapUnions: 'always' }).schema());
+    return theirs === canonicalForm(codec.schemas);
+  } catch {
+    return false;
+  }
 }

@@ -10,7 +10,7 @@ import { connectSender, topicOf, type EventSender } from './producer.js';
 
 export { readKafkaTopic, type TopicReadOptions, type TopicRecord } from './consumer.js';
 export { connectSender, ensureTopics, topicOf, type EventSender } from './producer.js';
-export { confluentFraming, singleObjectFraming, decodeAny, type ValueFraming } from './framing.js';
+export { confluentFraming, singleObjectFraming, decodeAny, registryHasOurSchema, type ValueFraming } from './framing.js';
 export { resolveKafkaOptions, KAFKA_DEFAULTS, type KafkaOptions, type ResolvedKafkaOptions } from './options.js';
 export { createBackoff, trackAvailability, type Backoff, type BackoffOptions, type Availability } from './backoff.js';
 
@@ -116,7 +116,7 @@ export async function createKafkaLog(opts: KafkaLogOptions, codec: EventCodec = 
       let next = from;
       const held = new Map<number, LoggedEvent>();
       let out: LoggedEvent[] = [];
-      for await (const recs of readKafkaTopic({ brokers: o.brokers, topics, codec, follow: ro.follow, signal: ro.signal, batchSize: size, schemaIds, clientId: o.clientId })) {
+      for await (const recs of readKafkaTopic({ brokers: o.brokers, topics, codec, follow: ro.follow, signal: ro.signal, batchSize: size, schemaIds, schemaRegistryUrl: o.schemaRegistryUrl, clientId: o.clientId })) {
         for (const r of recs) {
           const e = r.event;
           if (opts.node === undefined) { if (e.seq >= from) out.push({ event: e, bytes: r.bytes }); continue; }
