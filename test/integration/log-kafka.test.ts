@@ -120,3 +120,39 @@ test('an unreachable broker: the shipper logs one line, backs off, the journal k
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('with a schema registry URL, values on the real broker are Confluent-framed and read back', async () => {
+  const { createServer } = await import('node:http');
+  const { inlinedEventSchema } = await import('../../src/events/schema.js');
+  const subjects: string[] = [];
+  // a small stand-in for the registry API (no real Schema Registry runs on these machines)
+  const srv = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'POST') { subjects.push(decodeURIComponent(req.url!.split('/')[2]!)); res.end(JSON.stringify({ id: 7 })); return; }
+      res.end(JSON.stringify({ schema: JSON.stringify(inlinedEventSchema(codec.schemas)) }));
+    });
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(srv.address() as import('node:net').AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'vexfs-ship-cf-'));
+  const prefix = randomName('cf');
+  const journal = await openJournal({ dir, log: quiet }, codec);
+  const shipper = createShipper({ journal, brokers, topicPrefix: prefix, schemaRegistryUrl: url, log: quiet }, codec);
+  try {
+    const em = createEmitter({ node: 'cf', log: journal, codec });
+    for (let i = 0; i < 50; i++) em.emit({ kind: 'fs', op: 'write', key: '/cf', payload: fsPayload({ path: '/cf', size: i }) });
+    await shipper.drain(30_000);
+    assert.ok(subjects.includes(`${prefix}.fs.v1-value`), subjects.join(','));
+    const seqs: number[] = [];
+    for await (const recs of readKafkaTopic({ brokers, topics: [topicOf(prefix, 'fs')], schemaRegistryUrl: url })) seqs.push(...recs.map((r) => r.event.seq));
+    assert.deepEqual(seqs, Array.from({ length: 50 }, (_, i) => i + 1));
+    // without the registry (or the id) the same values are refused with UNKNOWN_SCHEMA
+    await assert.rejects(async () => { for await (const _ of readKafkaTopic({ brokers, topics: [topicOf(prefix, 'fs')] })) { /* drain */ } }, (e: any) => e.code === 'VEXFS_AVRO_DECODE' && /schema id 7/.test(e.message));
+  } finally {
+    await shipper.stop();
+    await journal.close();
+    srv.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
