@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -14,16 +13,16 @@ export interface HashPool {
 
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createSHA256 } = require(workerData.hashWasm);
-createSHA256().then((h) => {
+const crypto = require('node:crypto');
+const digest = typeof crypto.hash === 'function' ? (b) => crypto.hash('sha256', b, 'buffer') : (b) => crypto.createHash('sha256').update(b).digest();
+Promise.resolve().then(() => {
   parentPort.on('message', ({ id, sab, offs }) => {
-    const buf = new Uint8Array(sab);
+    const buf = Buffer.from(sab);
     const o = new Int32Array(offs);
     let bad = -1;
     for (let i = 0; i + 1 < o.length; i++) {
       const s = o[i], e = o[i + 1];
-      h.init(); h.update(buf.subarray(s, e - 32));
-      const d = h.digest('binary');
+      const d = digest(buf.subarray(s, e - 32));
       let ok = true;
       for (let k = 0; k < 32; k++) if (d[k] !== buf[e - 32 + k]) { ok = false; break; }
       if (!ok) { bad = i; break; }
@@ -35,13 +34,12 @@ createSHA256().then((h) => {
 `;
 
 export async function createHashPool(size: number): Promise<HashPool> {
-  const hashWasm = createRequire(import.meta.url).resolve('hash-wasm');
   const workers: Worker[] = [];
   const waiting = new Map<number, (bad: number) => void>();
   let nextId = 0;
   let rr = 0;
   await Promise.all(Array.from({ length: size }, () => new Promise<void>((resolve, reject) => {
-    const w = new Worker(WORKER, { eval: true, workerData: { hashWasm } });
+    const w = new Worker(WORKER, { eval: true });
     w.unref();
     w.on('message', (m: { ready?: boolean; id?: number; bad?: number }) => {
       if (m.ready) { resolve(); return; }

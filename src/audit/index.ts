@@ -70,7 +70,8 @@ export async function runAuditVerify(o: AuditVerifyOptions): Promise<VerifyRepor
     const anchorFile = join(o.keyDir, LAST_CHECKPOINT_FILE);
     if (existsSync(anchorFile)) {
       const a = JSON.parse(readFileSync(anchorFile, 'utf8')) as CheckpointRecord;
-      anchors.push({ node: a.node, seq: a.eventSeq });
+      // the log must reach the newest checkpoint, and the event it signs must have the signed hash
+      anchors.push({ node: a.node, seq: a.eventSeq }, { node: a.node, seq: a.checkpointSeq, hash: a.checkpointHash });
     }
   }
   for (const p of o.publicKeys ?? []) trustedKeys.push(readPublicKey(p));

@@ -167,10 +167,9 @@ export async function catAt(source: EventSource, path: string, at: number, conte
   const cat = await catalogAt(source, at, { trackContent: true });
   const e = cat.get(p);
   if (!e || e.type !== 'file') throw new VexfsError(ErrorCodes.NOT_FOUND, `no regular file ${p} at ${new Date(Math.floor(at / 1000)).toISOString()} according to the events`, { context: { path: p, at } });
-  const covered = new Set<number>();
   let provenBytes = 0;
   // segments never overlap (later writes cut earlier ones), so their lengths add up
-  for (const s of e.segments) { provenBytes += s.length; covered.add(s.offset); }
+  for (const s of e.segments) provenBytes += s.length;
   const mismatches: ContentSegment[] = [];
   let matches: boolean | null = null;
   if (content) {
