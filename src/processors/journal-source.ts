@@ -49,8 +49,16 @@ export async function runJournalSource(o: {
   let writing: Promise<void> = Promise.resolve();
   let lastWrite = 0;
   const queue: SourceEntry[] = [];
+  let trailing: NodeJS.Timeout | null = null;
   const persist = (force: boolean): Promise<void> => {
-    if (committed === written || (!force && performance.now() - lastWrite < o.checkpointMs)) return writing;
+    if (committed === written) return writing;
+    const wait = o.checkpointMs - (performance.now() - lastWrite);
+    if (!force && wait > 0) {
+      // Rate-limited: make sure the latest position is still written once the interval has passed.
+      trailing ??= setTimeout(() => { trailing = null; void persist(false).catch(() => {}); }, wait);
+      return writing;
+    }
+    if (trailing) { clearTimeout(trailing); trailing = null; }
     lastWrite = performance.now();
     const cp = { seq: committed, node, at: new Date().toISOString() };
     written = committed;
