@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
@@ -41,6 +41,8 @@ function startChild(opts: object): { child: ChildProcess; ready: Promise<string>
   return { child, ready, exited };
 }
 
+// The two stores run side by side: their children and data are independent.
+describe('effectively once', { concurrency: 2 }, () => {
 for (const mode of ['chdb', 'server'] as const) {
   test(`effectively once on ${mode}: ${KILLS} SIGKILLs at random, one row per produced event`, { timeout: 120_000 }, async (t) => {
     const work = mkdtempSync(join(process.env.VEXFS_TEST_WORK ?? tmpdir(), `vexfs-eo-${mode}-`));
@@ -94,3 +96,4 @@ for (const mode of ['chdb', 'server'] as const) {
     } finally { await store.close(); }
   });
 }
+});

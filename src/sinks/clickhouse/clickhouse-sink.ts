@@ -8,7 +8,7 @@ import type { DeadLetterPort } from '../../processors/dead-letter.js';
 import { eventDeadLetter, reasonLabel } from '../dead-letter.js';
 import type { Batch, Sink } from '../sink.js';
 import { openStore, resolveStoreConfig, type StoreConfig } from './open-store.js';
-import { eventRow, TABLES, tsvString } from './rows.js';
+import { TABLES, TsvWriter, tsvString, writeRow } from './rows.js';
 import { classifyStoreError, isBadData, type ClickhouseStore } from './store.js';
 
 /** Backoff of transient store failures inside write(). */
@@ -122,27 +122,27 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     }
   }
 
-  /** Inserts rows; on bad data splits them until the bad rows are alone, dead-letters those. */
-  async function insertRows(s: ClickhouseStore, table: string, columns: readonly string[], events: VexEvent[], lines: string[], token: string, dead: Rejected[]): Promise<number> {
+  /** Inserts rows [from, to) of `w`; on bad data splits them until the bad rows are alone, dead-letters those. */
+  async function insertRows(s: ClickhouseStore, table: string, columns: readonly string[], events: VexEvent[], w: TsvWriter, from: number, to: number, token: string, dead: Rejected[]): Promise<number> {
     try {
       await withRetry(`inserting into ${table}`, async (attempt) => {
         // Without dedup tokens, an insert whose fate is unknown (the process died, or the
         // request failed mid-way) may have landed: look before inserting it again, so the
         // materialized views do not count it twice.
-        if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await landed(s, table, events))) return;
-        await s.insertTsv(`${db}.${table}`, columns, Buffer.from(lines.join('')), token);
+        if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await landed(s, table, events.slice(from, to)))) return;
+        await s.insertTsv(`${db}.${table}`, columns, w.rows(from, to), token);
       });
-      return lines.length;
+      return to - from;
     } catch (err) {
       if (!(err instanceof VexfsError) || !isBadData(err)) throw err;
-      if (lines.length === 1) {
-        dead.push({ event: events[0]!, code: err.code, reason: err.message });
+      if (to - from === 1) {
+        dead.push({ event: events[from]!, code: err.code, reason: err.message });
         return 0;
       }
       // Sub-batch tokens are deterministic too, so a retried bad batch splits the same way.
-      const mid = lines.length >> 1;
-      return (await insertRows(s, table, columns, events.slice(0, mid), lines.slice(0, mid), `${token}/0`, dead))
-        + (await insertRows(s, table, columns, events.slice(mid), lines.slice(mid), `${token}/1`, dead));
+      const mid = (from + to) >> 1;
+      return (await insertRows(s, table, columns, events, w, from, mid, `${token}/0`, dead))
+        + (await insertRows(s, table, columns, events, w, mid, to, `${token}/1`, dead));
     }
   }
 
@@ -160,16 +160,17 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     const t0 = performance.now();
     const token = batch.position.token;
     const dead: Rejected[] = [];
-    const byKind = new Map<Kind, { events: VexEvent[]; lines: string[] }>();
+    const byKind = new Map<Kind, { events: VexEvent[]; w: TsvWriter }>();
     let newestUs = 0;
     for (const ev of batch.events) {
-      let line: string;
-      try { line = eventRow(ev); }
-      catch (err) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `not encodable as a ${TABLES[ev?.kind]?.table ?? 'table'} row: ${(err as Error).message}` }); continue; }
-      let g = byKind.get(ev.kind);
-      if (!g) byKind.set(ev.kind, (g = { events: [], lines: [] }));
+      let g = byKind.get(ev?.kind);
+      if (!g) {
+        if (!TABLES[ev?.kind]) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `unknown event kind ${JSON.stringify(ev?.kind)}` }); continue; }
+        byKind.set(ev.kind, (g = { events: [], w: new TsvWriter(Math.max(4096, batch.events.length * 160)) }));
+      }
+      try { writeRow(g.w, ev); }
+      catch (err) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `not encodable as a ${TABLES[ev.kind].table} row: ${(err as Error).message}` }); continue; }
       g.events.push(ev);
-      g.lines.push(line);
       if (ev.ts > newestUs) newestUs = ev.ts;
     }
     const s = await withRetry('opening the store', ready);
@@ -178,10 +179,10 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       return;
     }
     // Tables are independent: insert them concurrently, acknowledge when all are.
-    const settled = await Promise.allSettled(KINDS.filter((k) => byKind.has(k)).map(async (kind) => {
+    const settled = await Promise.allSettled(KINDS.filter((k) => (byKind.get(k)?.events.length ?? 0) > 0).map(async (kind) => {
       const g = byKind.get(kind)!;
       const { table, columns } = TABLES[kind];
-      const n = await insertRows(s, table, columns, g.events, g.lines, `${token}|${table}`, dead);
+      const n = await insertRows(s, table, columns, g.events, g.w, 0, g.events.length, `${token}|${table}`, dead);
       metrics.sinkRows.inc({ table }, n);
       return n;
     }));

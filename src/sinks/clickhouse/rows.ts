@@ -39,6 +39,51 @@ function tsvStrings(a: readonly string[] | null | undefined): string {
   return out + ']';
 }
 
+/** Appends TabSeparated fields to a growing Buffer, with the end offset of every row. No string is retained per row, so a batch costs no rope building or GC. */
+export class TsvWriter {
+  buf: Buffer;
+  len = 0;
+  /** End offset of each row (exclusive). */
+  readonly ends: number[] = [];
+  constructor(capacity = 1 << 16) { this.buf = Buffer.allocUnsafe(capacity); }
+  private ensure(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+  /** Text already escaped (or known to need none). */
+  private text(s: string): void {
+    const n = s.length;
+    this.ensure(n * 3 + 1);
+    if (n < 48) {
+      const b = this.buf;
+      let p = this.len;
+      for (let i = 0; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) { this.len += b.write(s, this.len); return; }
+        b[p++] = c;
+      }
+      this.len = p;
+      return;
+    }
+    this.len += this.buf.write(s, this.len);
+  }
+  /** A string field (null = ''). */
+  str(s: string | null | undefined): this { if (s != null) this.text(tsvString(s)); return this; }
+  /** A finite number field (null = dflt). */
+  num(n: number | null | undefined, dflt = 0): this { this.text(num(n, dflt)); return this; }
+  /** A pre-formatted field (array literal, hex, JSON already escaped). */
+  raw(s: string): this { this.text(s); return this; }
+  tab(): this { this.ensure(1); this.buf[this.len++] = 9; return this; }
+  /** Ends the row. */
+  end(): void { this.ensure(1); this.buf[this.len++] = 10; this.ends.push(this.len); }
+  /** Drops a row being written (after an encoding error). */
+  rollback(): void { this.len = this.ends.length ? this.ends[this.ends.length - 1]! : 0; }
+  /** Bytes of rows [from, to). */
+  rows(from: number, to: number): Buffer { return this.buf.subarray(from === 0 ? 0 : this.ends[from - 1]!, this.ends[to - 1]!); }
+}
+
 function tsvNumbers(a: readonly number[] | null | undefined): string {
   if (!a || a.length === 0) return '[]';
   for (const n of a) if (!Number.isFinite(n)) throw new TypeError(`non-finite number ${n} in array`);
@@ -56,34 +101,55 @@ function json(o: Record<string, string> | null | undefined): string {
   return o && Object.keys(o).length ? tsvString(JSON.stringify(o)) : '{}';
 }
 
-function head(ev: VexEvent): string {
-  return `${tsvString(ev.id)}\t${tsvString(ev.node)}\t${num(ev.seq)}\t${num(ev.ts)}\t${tsvString(ev.op)}\t${tsvString(ev.priority)}`;
+function head(w: TsvWriter, ev: VexEvent): void {
+  w.str(ev.id).tab().str(ev.node).tab().num(ev.seq).tab().num(ev.ts).tab().str(ev.op).tab().str(ev.priority);
 }
 
-function fsRow(ev: VexEvent, p: FsPayload): string {
-  return `${head(ev)}\t${tsvString(p.path)}\t${tsvString(p.path2)}\t${num(p.ino)}\t${num(p.fd, -1)}\t${num(p.offset)}\t${num(p.size)}\t${num(p.result)}\t${num(p.errno)}\t${num(p.latencyUs)}\t${num(p.mode, -1)}\t${num(p.uid, -1)}\t${num(p.gid, -1)}\t${num(p.pid, -1)}\t${tsvString(p.name)}\t${p.contentHash ? p.contentHash.toString('hex') : ''}\n`;
+function fsRow(w: TsvWriter, ev: VexEvent, p: FsPayload): void {
+  head(w, ev);
+  w.tab().str(p.path).tab().str(p.path2).tab().num(p.ino).tab().num(p.fd, -1).tab().num(p.offset).tab().num(p.size).tab().num(p.result).tab().num(p.errno)
+    .tab().num(p.latencyUs).tab().num(p.mode, -1).tab().num(p.uid, -1).tab().num(p.gid, -1).tab().num(p.pid, -1).tab().str(p.name).tab().raw(p.contentHash ? p.contentHash.toString('hex') : '');
 }
 
-function vectorRow(ev: VexEvent, p: VectorPayload): string {
-  return `${head(ev)}\t${tsvString(p.collection)}\t${tsvStrings(p.ids)}\t${num(p.dim)}\t${tsvString(p.metric)}\t${p.vectors?.length ?? 0}\t${num(p.k)}\t${num(p.ef)}\t${tsvStrings(p.resultIds)}\t${tsvNumbers(p.distances)}\t${json(p.params)}\t${num(p.latencyUs)}\t${tsvString(p.errorCode)}\t${tsvString(p.errorMessage)}\n`;
+function vectorRow(w: TsvWriter, ev: VexEvent, p: VectorPayload): void {
+  head(w, ev);
+  w.tab().str(p.collection).tab().raw(tsvStrings(p.ids)).tab().num(p.dim).tab().str(p.metric).tab().num(p.vectors?.length ?? 0).tab().num(p.k).tab().num(p.ef)
+    .tab().raw(tsvStrings(p.resultIds)).tab().raw(tsvNumbers(p.distances)).tab().raw(json(p.params)).tab().num(p.latencyUs).tab().str(p.errorCode).tab().str(p.errorMessage);
 }
 
-function semanticRow(ev: VexEvent, p: SemanticPayload): string {
-  return `${head(ev)}\t${tsvString(p.type)}\t${tsvString(p.dimension)}\t${tsvString(p.group)}\t${num(p.windowStart)}\t${num(p.windowEnd)}\t${num(p.count)}\t${num(p.errors)}\t${num(p.bytes)}\t${num(p.rate)}\t${num(p.latencyP50Us)}\t${num(p.latencyP95Us)}\t${num(p.latencyP99Us)}\t${tsvString(p.anomalyType)}\t${tsvString(p.severity)}\t${num(p.score)}\t${num(p.support)}\t${tsvStrings(p.sequence)}\t${tsvStrings(p.topPaths)}\t${json(p.evidence)}\n`;
+function semanticRow(w: TsvWriter, ev: VexEvent, p: SemanticPayload): void {
+  head(w, ev);
+  w.tab().str(p.type).tab().str(p.dimension).tab().str(p.group).tab().num(p.windowStart).tab().num(p.windowEnd).tab().num(p.count).tab().num(p.errors).tab().num(p.bytes)
+    .tab().num(p.rate).tab().num(p.latencyP50Us).tab().num(p.latencyP95Us).tab().num(p.latencyP99Us).tab().str(p.anomalyType).tab().str(p.severity).tab().num(p.score)
+    .tab().num(p.support).tab().raw(tsvStrings(p.sequence)).tab().raw(tsvStrings(p.topPaths)).tab().raw(json(p.evidence));
 }
 
-function systemRow(ev: VexEvent, p: SystemPayload): string {
-  return `${head(ev)}\t${tsvString(p.type)}\t${tsvString(p.message)}\t${json(p.attrs)}\t${num(p.checkpointSeq)}\n`;
+function systemRow(w: TsvWriter, ev: VexEvent, p: SystemPayload): void {
+  head(w, ev);
+  w.tab().str(p.type).tab().str(p.message).tab().raw(json(p.attrs)).tab().num(p.checkpointSeq);
 }
 
-/** One event as one TSV line of its kind's table; throws TypeError for a malformed event. */
-export function eventRow(ev: VexEvent): string {
-  if (!ev || typeof ev !== 'object' || !ev.payload) throw new TypeError('event has no payload');
-  switch (ev.kind) {
-    case 'fs': return fsRow(ev, ev.payload as FsPayload);
-    case 'vector': return vectorRow(ev, ev.payload as VectorPayload);
-    case 'semantic': return semanticRow(ev, ev.payload as SemanticPayload);
-    case 'system': return systemRow(ev, ev.payload as SystemPayload);
-    default: throw new TypeError(`unknown event kind ${JSON.stringify((ev as { kind: unknown }).kind)}`);
+/** Appends one event as one TSV row of its kind's table; throws TypeError (and writes nothing) for a malformed event. */
+export function writeRow(w: TsvWriter, ev: VexEvent): void {
+  try {
+    if (!ev || typeof ev !== 'object' || !ev.payload) throw new TypeError('event has no payload');
+    switch (ev.kind) {
+      case 'fs': fsRow(w, ev, ev.payload as FsPayload); break;
+      case 'vector': vectorRow(w, ev, ev.payload as VectorPayload); break;
+      case 'semantic': semanticRow(w, ev, ev.payload as SemanticPayload); break;
+      case 'system': systemRow(w, ev, ev.payload as SystemPayload); break;
+      default: throw new TypeError(`unknown event kind ${JSON.stringify((ev as { kind: unknown }).kind)}`);
+    }
+    w.end();
+  } catch (err) {
+    w.rollback();
+    throw err;
   }
+}
+
+/** One event as one TSV line (tests and tools; the sink uses writeRow). */
+export function eventRow(ev: VexEvent): string {
+  const w = new TsvWriter(1024);
+  writeRow(w, ev);
+  return w.buf.toString('utf8', 0, w.len);
 }
