@@ -2,7 +2,7 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { VexEvent } from '../events/types.js';
 import { GroupKeys } from './internals/classify.js';
 import { GroupTable } from './internals/group-table.js';
-import { Pane } from './internals/pane.js';
+import { EventFacts, Pane } from './internals/pane.js';
 import { summarize, type WindowStats } from './internals/window-stats.js';
 import type { Dimension } from './options.js';
 
@@ -44,6 +44,7 @@ export function countWindowStats(opts: CountWindowOptions): OperatorFunction<Vex
   const W = opts.windowSize / opts.slide;
   return (source) => new Observable<WindowStats>((subscriber) => {
     const keys = new GroupKeys(opts.prefixDepth ?? 2);
+    const facts = new EventFacts();
     const table = new GroupTable<Ring>(dims, opts.maxGroups ?? 10_000, (_dim, group) => {
       const head = new Pane(false, 0);
       return { group, panes: [head], paneP99: new Float64Array(H).fill(NaN), closed: 0, head };
@@ -85,11 +86,12 @@ export function countWindowStats(opts: CountWindowOptions): OperatorFunction<Vex
 
     return source.subscribe({
       next(ev) {
+        facts.load(ev);
         for (let d = 0; d < dims.length; d++) {
           const g = keys.groupOf(ev, dims[d]!);
           if (g === null) continue;
           const ring = table.get(d, g);
-          ring.head.add(ev);
+          ring.head.add(facts);
           if (ring.head.count === opts.slide) close(d, ring);
         }
       },

@@ -2,7 +2,7 @@ import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike }
 import type { VexEvent } from '../events/types.js';
 import { GroupKeys } from './internals/classify.js';
 import { GroupTable } from './internals/group-table.js';
-import { Pane } from './internals/pane.js';
+import { EventFacts, Pane } from './internals/pane.js';
 import { summarize, type WindowStats } from './internals/window-stats.js';
 import type { Dimension } from './options.js';
 
@@ -46,6 +46,7 @@ export function timeWindowStats(opts: TimeWindowOptions, scheduler: SchedulerLik
   const maxFiles = opts.maxDistinctFiles ?? 100_000;
   return (source) => new Observable<WindowStats>((subscriber) => {
     const keys = new GroupKeys(opts.prefixDepth ?? 2);
+    const facts = new EventFacts();
     const table = new GroupTable<Ring>(dims, opts.maxGroups ?? 10_000, (dim, group) => ({
       group, panes: new Array(W), stamps: new Float64Array(W).fill(-1), lastPane: -1, firstPane: -1,
     }));
@@ -91,6 +92,7 @@ export function timeWindowStats(opts: TimeWindowOptions, scheduler: SchedulerLik
 
     const sub = source.subscribe({
       next(ev) {
+        facts.load(ev);
         sawEvent = true;
         const idx = Math.floor(ev.ts / slideUs);
         if (cur < 0) cur = idx;
@@ -107,7 +109,7 @@ export function timeWindowStats(opts: TimeWindowOptions, scheduler: SchedulerLik
           }
           if (ring.firstPane < 0) ring.firstPane = cur;
           ring.lastPane = cur;
-          pane!.add(ev);
+          pane!.add(facts);
         }
       },
       error(err) { subscriber.error(err); },

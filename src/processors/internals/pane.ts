@@ -7,6 +7,30 @@ export const SKETCH_ACCURACY = 0.01;
 /** Paths counted per pane for the "top paths" evidence; later new paths are not tracked. */
 const MAX_TRACKED_PATHS = 512;
 
+/**
+ * What a pane needs to know about one event, classified once per event and reused for every
+ * dimension (one scratch object per operator: no allocation per event).
+ */
+export class EventFacts {
+  ts = 0;
+  error = false;
+  latency = -1;
+  category = 0;
+  bytes = 0;
+  extensionChange = false;
+  path = '';
+  load(ev: VexEvent): this {
+    this.ts = ev.ts;
+    this.error = isError(ev);
+    this.latency = latencyOf(ev);
+    this.category = categoryOf(ev);
+    this.bytes = this.category === 0 ? 0 : bytesOf(ev, this.category);
+    this.extensionChange = (this.category & RENAME) !== 0 && changesExtension(ev);
+    this.path = this.category === 0 ? '' : pathOf(ev);
+    return this;
+  }
+}
+
 /** The running statistics of one group over one pane (a slice of a sliding window). */
 export class Pane {
   count = 0;
@@ -41,27 +65,24 @@ export class Pane {
     this.paths?.clear();
   }
 
-  add(ev: VexEvent): void {
-    if (this.count === 0) this.firstTs = ev.ts;
+  add(f: EventFacts): void {
+    if (this.count === 0) this.firstTs = f.ts;
     this.count++;
-    if (ev.ts > this.lastTs) this.lastTs = ev.ts;
-    if (isError(ev)) this.errors++;
-    const lat = latencyOf(ev);
-    if (lat >= 0) (this.latency ??= new DDSketch({ relativeAccuracy: SKETCH_ACCURACY })).accept(lat);
-    const cat = categoryOf(ev);
+    if (f.ts > this.lastTs) this.lastTs = f.ts;
+    if (f.error) this.errors++;
+    if (f.latency >= 0) (this.latency ??= new DDSketch({ relativeAccuracy: SKETCH_ACCURACY })).accept(f.latency);
+    const cat = f.category;
     if (cat === 0) return;
-    const b = bytesOf(ev, cat);
-    this.bytes += b;
-    if (cat & READ) { this.reads++; this.bytesRead += b; }
+    this.bytes += f.bytes;
+    if (cat & READ) { this.reads++; this.bytesRead += f.bytes; }
     if (cat & MODIFY) this.modifications++;
-    if (cat & RENAME) { this.renames++; if (changesExtension(ev)) this.extensionChanges++; }
+    if (cat & RENAME) { this.renames++; if (f.extensionChange) this.extensionChanges++; }
     if (cat & UNLINK) this.unlinks++;
     if (this.paths === null) return;
-    const path = pathOf(ev);
     const set = cat & READ ? this.readFiles! : this.modifiedFiles!;
-    if (set.size < this.maxFiles) set.add(path);
-    const n = this.paths.get(path);
-    if (n !== undefined) this.paths.set(path, n + 1);
-    else if (this.paths.size < MAX_TRACKED_PATHS) this.paths.set(path, 1);
+    if (set.size < this.maxFiles) set.add(f.path);
+    const n = this.paths.get(f.path);
+    if (n !== undefined) this.paths.set(f.path, n + 1);
+    else if (this.paths.size < MAX_TRACKED_PATHS) this.paths.set(f.path, 1);
   }
 }
