@@ -175,8 +175,10 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
     const a = active!;
     buf[at] = 2; // count 1, zigzag
     let p = writeLong(buf, at + 1, cur.length);
-    p += cur.copy(buf, p);
-    a.sync.copy(buf, p);
+    // TypedArray#set: one builtin call, without Buffer#copy's argument handling (measurable at 200k/s)
+    buf.set(cur, p);
+    p += cur.length;
+    buf.set(a.sync, p);
     try {
       writeAll(a.fd, buf, total);
     } catch (err) {
@@ -254,7 +256,8 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
       const seg = segs[segs.length - 1]!;
       seg.bytes = a.size; seg.lastSeq = event.seq;
       lastSeq = event.seq;
-      bytes.copy(lastHash, 0, bytes.length - 32);
+      // a plain loop: cheaper than Buffer#copy's argument handling for 32 bytes
+      for (let i = 0, h = bytes.length - 32; i < 32; i++) lastHash[i] = bytes[h + i]!;
       appended++;
       if (readWaiters.size > 0) wakeReaders();
       if (segs.length > 1 && seg.firstSeq === event.seq) applyRetention();
