@@ -114,21 +114,21 @@ export function createFileCatalog(opts: CatalogOptions = {}): FileCatalog {
     tombs.set(path, { entry: e, seq, ts });
     children.get(parentOf(path))?.delete(path.slice(parentOf(path) === '/' ? 1 : parentOf(path).length + 1));
   };
-  const newEntry = (type: EntryType, ev: VexEvent, p: FsPayload, implicit: boolean): CatalogEntry => ({
-    id: nextId++, type, ino: p.ino, size: 0, mode: p.mode === null ? null : p.mode & 0o7777, mtime: ev.ts, ctime: ev.ts, names: [], target: null,
+  const newEntry = (type: EntryType, ev: VexEvent, p: FsPayload | null, implicit: boolean): CatalogEntry => ({
+    id: nextId++, type, ino: p?.ino ?? 0, size: 0, mode: p === null || p.mode === null ? null : p.mode & 0o7777, mtime: ev.ts, ctime: ev.ts, names: [], target: null,
     nlink: 0, createdSeq: ev.seq, lastSeq: ev.seq, implicit, segments: [], unprovenWrites: 0,
   });
   // A path the log never created (it predates the log): assume a file, flagged implicit.
   const ensure = (path: string, ev: VexEvent, p: FsPayload): CatalogEntry => {
     let e = byPath.get(path);
-    if (!e) { e = newEntry('file', ev, p, true); e.nlink = 1; link(path, e); }
+    if (!e) { ensureParents(path, ev, p); e = newEntry('file', ev, p, true); e.nlink = 1; link(path, e); }
     return e;
   };
   const ensureParents = (path: string, ev: VexEvent, p: FsPayload) => {
     const par = parentOf(path);
     if (par === '/' || byPath.has(par)) return;
     ensureParents(par, ev, p);
-    const d = newEntry('dir', ev, { ...p, mode: null }, true);
+    const d = newEntry('dir', ev, null, true);
     d.nlink = 1;
     link(par, d);
   };
