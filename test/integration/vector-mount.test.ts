@@ -156,6 +156,10 @@ for line in sys.stdin:
       try { for await (const b of readJournal(d)) for (const e of b) events.push(e.event); } catch { /* absent */ }
     }
     const vec = events.filter((e) => e.kind === 'vector') as Array<VexEvent<'vector'>>;
+    // runMount hands the hooks its emitter: fs and vector events share one node, one seq/hash chain.
+    assert.ok(vec.every((e) => e.node === 'vec-mount'), 'vector events are on the mount node');
+    const seqs = events.map((e) => e.seq);
+    assert.equal(new Set(seqs).size, seqs.length, 'one gap-free chain: no duplicate seq');
     const ops = vec.map((e) => e.op + (e.payload.errorCode ? `!${e.payload.errorCode}` : ''));
     for (const want of ['create_collection', 'upsert', 'search', 'rename', 'delete', 'upsert!VEXFS_INVALID_VECTOR', 'upsert!VEXFS_DIMENSION_MISMATCH']) {
       assert.ok(ops.includes(want), `journal has a ${want} event (got ${ops.join(', ')})`);
