@@ -30,3 +30,13 @@ export function createFanoutSink(sinks: readonly Sink[]): Sink {
     },
   };
 }
+
+/** A sink that calls `observe` with each batch once the inner sink acknowledged it (live fan-out of processor results). */
+export function observedSink(inner: Sink, observe: (batch: Batch) => void): Sink {
+  return {
+    name: inner.name,
+    async write(batch) { await inner.write(batch); observe(batch); },
+    healthcheck: () => inner.healthcheck(),
+    close: () => inner.close(),
+  };
+}
