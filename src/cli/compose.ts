@@ -9,7 +9,7 @@ import { attachCheckpointer, type CheckpointingEmitter } from '../audit/checkpoi
 import { createLiveHub, type LiveHub } from '../api/live-hub.js';
 import { createClickhouseSink, type ClickhouseSink } from '../sinks/clickhouse/clickhouse-sink.js';
 import { createSemanticTopicSink } from '../sinks/kafka/semantic-topic-sink.js';
-import { fanoutSink } from '../sinks/fanout-sink.js';
+import { createFanoutSink } from '../sinks/fanout-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import type { SqlPort } from '../api/deps.js';
 import type { ProcessorOptions } from '../processors/options.js';
@@ -79,7 +79,7 @@ export function createAnalyticsSink(cfg: VexfsConfig): { sink: Sink; clickhouse:
   const clickhouse = createClickhouseSink(storeConfig(cfg));
   const sinks: Sink[] = [clickhouse];
   if (cfg.brokerMode) sinks.push(createSemanticTopicSink({ brokers: cfg.kafka.brokers, topic: `${cfg.kafka.topicPrefix}.semantic.v1`, partitions: cfg.kafka.partitions }));
-  return { sink: sinks.length === 1 ? clickhouse : fanoutSink(sinks), clickhouse };
+  return { sink: sinks.length === 1 ? clickhouse : createFanoutSink(sinks), clickhouse };
 }
 
 /** Processor options from the config (the seed 003 defaults live in the config schema). */

@@ -8,6 +8,7 @@ import { register as data } from './commands/data.js';
 import { register as roles } from './commands/roles.js';
 import { register as demo } from './commands/demo.js';
 import { register as ops } from './commands/ops.js';
+import { register as audit } from './commands/audit.js';
 
 const program = new Command();
 program
@@ -22,7 +23,7 @@ program
 Exit codes: 0 ok · 1 failure · 2 usage · 3 verification failed · 69 dependency unavailable · 78 bad configuration
 Colours are off when NO_COLOR is set or output is not a terminal.`);
 
-for (const reg of [up, roles, data, demo, ops, validate, infra]) reg(program);
+for (const reg of [up, roles, data, demo, audit, ops, validate, infra]) reg(program);
 
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2);
