@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fanoutSink, observedSink } from '../../src/sinks/fanout-sink.js';
+import { createFanoutSink, observedSink } from '../../src/sinks/fanout-sink.js';
 import type { Batch, Sink } from '../../src/sinks/sink.js';
 
 function fake(name: string, opts: { delayMs?: number; fail?: boolean } = {}): Sink & { got: string[]; closed: boolean } {
@@ -21,20 +21,23 @@ const batch: Batch = { lane: 'normal', events: [], position: { kind: 'journal', 
 test('fan-out resolves only after every sink acknowledged', async () => {
   const a = fake('a', { delayMs: 5 });
   const b = fake('b', { delayMs: 40 });
-  const f = fanoutSink([a, b]);
+  const f = createFanoutSink([a, b]);
   await f.write(batch);
   assert.deepEqual([a.got, b.got], [['journal:n1:1-10'], ['journal:n1:1-10']]);
-  assert.equal(f.name, 'a+b');
+  assert.equal(f.name, 'fanout(a,b)');
   await f.close();
   assert.ok(a.closed && b.closed);
 });
 
-test('fan-out rejects when one sink fails, and names the sink that is down', async () => {
-  const f = fanoutSink([fake('a'), fake('b', { fail: true })]);
+test('fan-out rejects when one sink fails (after the others settled), and names the sink that is down', async () => {
+  const a = fake('a', { delayMs: 20 });
+  const f = createFanoutSink([a, fake('b', { fail: true })]);
   await assert.rejects(f.write(batch), /b down/);
+  assert.deepEqual(a.got, ['journal:n1:1-10']);
   const h = await f.healthcheck();
   assert.equal(h.ok, false);
-  assert.match(h.detail!, /^b: /);
+  assert.match(h.detail!, /a: ok .*b: down/);
+  assert.throws(() => createFanoutSink([]), /non-empty/);
 });
 
 test('observedSink observes a batch only after the inner sink acknowledged it', async () => {
