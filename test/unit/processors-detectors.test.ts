@@ -119,3 +119,15 @@ test('labelled synthetic traces: every detector reaches precision ≥ 0.9 and re
   const o = all.outlier!;
   assert.ok(o.tp > 0, `isolation forest found nothing (${JSON.stringify(o)})`);
 });
+
+test('detectAnomalies: a ransomware-like burst on a fresh node (no baseline yet) is raised by the cold-start rule; a bulk copy is not', async () => {
+  const proc = (p: Partial<WindowStats>): WindowStats => ({ ...base, dimension: 'process', group: '4242', ...p });
+  const copy = proc({ distinctModifiedFiles: 400, modifications: 400, extensionChanges: 0 });
+  const burst = proc({ distinctModifiedFiles: 300, modifications: 300, renames: 300, extensionChanges: 300 });
+  const out = await lastValueFrom(from([copy, copy, burst, burst]).pipe(detectAnomalies(opts), toArray()));
+  assert.equal(out.length, 1, 'one episode, raised once');
+  assert.equal(out[0]!.anomalyType, 'mass_modification');
+  assert.equal(out[0]!.severity, 'critical');
+  assert.equal(out[0]!.detector, 'cold_start_rule');
+  assert.equal(out[0]!.value, 600);
+});
