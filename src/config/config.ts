@@ -9,7 +9,6 @@ import { configSchema, ENV_KEYS } from './schema.js';
 export interface VexfsConfig {
   node: string;
   dataDir: string;
-  logLevel: 'error' | 'warn' | 'info' | 'debug';
   mount: { enabled: boolean; backing: string; mountpoint: string; attrTimeout: number; entryTimeout: number; kernelCache: boolean; contentHash: boolean };
   journal: { fsync: 'lazy' | 'strict'; lazyIntervalMs: number; segmentBytes: number; retentionBytes: number; retentionMs: number };
   kafka: { brokers: string[]; clientId: string; topicPrefix: string; partitions: number; groupId: string; schemaRegistryUrl: string };

@@ -9,7 +9,6 @@ export const configSchema = {
   properties: {
     node: { type: 'string', minLength: 1, pattern: '^[A-Za-z0-9._-]+$', description: 'Node name stamped on every event; seq and hash chain are per node. Default: the host name.' },
     dataDir: { type: 'string', minLength: 1, default: '.vexfs/data', description: 'Where the journal, vector snapshots, chDB data, keys and positions live.' },
-    logLevel: { type: 'string', enum: ['error', 'warn', 'info', 'debug'], default: 'info', description: 'Log verbosity.' },
     mount: {
       type: 'object', additionalProperties: false, default: {},
       properties: {
@@ -103,7 +102,6 @@ export const ENV_KEYS: Record<string, { key: string; parse: (v: string) => unkno
   VEXFS_CONFIG: { key: '(config file path)', parse: (v) => v },
   VEXFS_NODE: { key: 'node', parse: (v) => v },
   VEXFS_DATA_DIR: { key: 'dataDir', parse: (v) => v },
-  VEXFS_LOG_LEVEL: { key: 'logLevel', parse: (v) => v },
   VEXFS_BACKING: { key: 'mount.backing', parse: (v) => v },
   VEXFS_MOUNTPOINT: { key: 'mount.mountpoint', parse: (v) => v },
   VEXFS_FSYNC: { key: 'journal.fsync', parse: (v) => v },

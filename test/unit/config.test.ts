@@ -50,3 +50,9 @@ test('the configuration reference lists every key with its default', () => {
   const md = configDocs();
   for (const key of ['journal.fsync', 'kafka.brokers', 'clickhouse.url', 'processors.contamination', 'api.tokens', 'KAFKA_BROKERS']) assert.match(md, new RegExp(key.replace('.', '\\.')));
 });
+
+test('docs/configuration.md is the generated reference of the current schema', async () => {
+  const { readFileSync } = await import('node:fs');
+  const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  assert.ok(doc.includes(configDocs()), 'regenerate with: ./bin/vexfs validate --print-docs (see docs/configuration.md header)');
+});
