@@ -22,18 +22,22 @@ trap cleanup EXIT
 # a fresh clone needs its packages, the Kafka jars and Debian packages first (idempotent, quick when done)
 bash scripts/setup.sh --quiet
 
-run() { node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@"; }
+failed=0
+# every tier runs even when an earlier one failed; the exit status says whether any did
+run() { node --import tsx --test --test-concurrency=1 --test-timeout=600000 "$@" || failed=1; }
 
 npx tsc --noEmit -p .
+shopt -s nullglob globstar
+# node 20's test runner takes no glob patterns: bash expands them
 if [ "$tier" = all ] || [ "$tier" = unit ]; then
-  run 'test/unit/**/*.test.ts'
+  run test/unit/**/*.test.ts
 fi
 if [ "$tier" = all ] || [ "$tier" = integration ] || [ "$tier" = e2e ]; then
   if [ -z "${KAFKA_BROKERS:-}" ]; then
     eval "$(timeout 180 npx tsx test/support/start-services.ts "$pidfile")"
   fi
   export VEXFS_TEST_WORK="$work"
-  shopt -s nullglob globstar
   if [ "$tier" != e2e ]; then files=(test/integration/**/*.test.ts); [ ${#files[@]} -gt 0 ] && run "${files[@]}"; fi
   if [ "$tier" != integration ]; then files=(test/e2e/**/*.test.ts); [ ${#files[@]} -gt 0 ] && run "${files[@]}"; fi
 fi
+if [ "$failed" != 0 ]; then echo "npm test: some tests failed (see the '# fail' lines above)" >&2; exit 1; fi
