@@ -20,8 +20,10 @@ export class Pipeline {
   private readonly sub: Subscription;
   private error: unknown = null;
 
-  constructor(opts: Readonly<ProcessorOptions>, private readonly bridge: Bridge, node: string, scheduler: SchedulerLike | undefined, private readonly forwardEvents: boolean) {
-    this.sub = this.input.pipe(analyse(opts, node, scheduler)).subscribe({
+  constructor(opts: Readonly<ProcessorOptions>, private readonly bridge: Bridge, node: string, scheduler: SchedulerLike | undefined, private readonly forwardEvents: boolean, analysing = true) {
+    // Without analysis (the store tier, `vexfs sink`) events only pass through to the bridge.
+    const results = analysing ? this.input.pipe(analyse(opts, node, scheduler)) : new Subject<never>();
+    this.sub = results.subscribe({
       next: (r) => this.bridge.push(r.priority, r, this.entry, this.offset),
       error: (err) => { this.error = err; },
     });

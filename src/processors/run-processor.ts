@@ -62,6 +62,8 @@ export interface RunProcessorOptions {
   node?: string;
   /** Also hand the source events themselves to the sink (normal/critical lanes); default true. */
   forwardEvents?: boolean;
+  /** Run the analysis (windows, detectors, patterns); default true. false = a store writer only (`vexfs sink`). */
+  analyse?: boolean;
   /** Aborting stops the processor like stop(). */
   signal?: AbortSignal;
   /** Scheduler of the time windows, idle ticks and bridge flushes; default asyncScheduler. */
@@ -89,7 +91,7 @@ export interface ProcessorHandle {
   stats(): ProcessorStats;
 }
 
-const TOP_KEYS = ['source', 'sink', 'deadLetters', 'processors', 'node', 'forwardEvents', 'signal', 'scheduler', 'codec'];
+const TOP_KEYS = ['source', 'sink', 'deadLetters', 'processors', 'node', 'forwardEvents', 'analyse', 'signal', 'scheduler', 'codec'];
 const JOURNAL_KEYS = ['kind', 'log', 'checkpointPath', 'follow', 'batchSize', 'checkpointMs'];
 const KAFKA_KEYS = ['kind', 'brokers', 'groupId', 'topicPrefix', 'topics', 'clientId', 'fromBeginning', 'sessionTimeoutMs', 'deadLetterTopic'];
 
@@ -138,7 +140,7 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
   const fatalP = new Promise<never>((_, reject) => { fatal = reject; });
   fatalP.catch(() => {});
   const bridge = new Bridge({ sink: opts.sink, batchSize: popts.batchSize, flushMs: popts.flushMs, laneCapacity: popts.laneCapacity, scheduler: opts.scheduler, onFatal: (e) => fatal(e) });
-  const pipeline = new Pipeline(popts, bridge, opts.node ?? 'processor', opts.scheduler, opts.forwardEvents ?? true);
+  const pipeline = new Pipeline(popts, bridge, opts.node ?? 'processor', opts.scheduler, opts.forwardEvents ?? true, opts.analyse ?? true);
   const src = opts.source;
   let kafka: Kafka | null = null;
   if (src.kind === 'kafka') kafka = new Kafka({ clientId: src.clientId ?? 'vexfs-processor', brokers: src.brokers, logLevel: logLevel.ERROR });

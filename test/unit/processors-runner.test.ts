@@ -135,3 +135,16 @@ test('config: out-of-range and unknown options are refused at start, naming the 
   assert.equal(resolveProcessorOptions().windowSize, 10_000);
   assert.ok(Object.isFrozen(resolveProcessorOptions()));
 });
+
+test('runProcessor with analyse: false (the store tier, `vexfs sink`) passes every event through and adds no results', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'vexfs-proc-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const log = createMemoryLog();
+  fill(log, 1500, 1_700_000_000_000_000);
+  const sink = memorySink();
+  const h = runProcessor({ source: { kind: 'journal', log, checkpointPath: join(dir, 'cp'), follow: false }, sink, processors: small, analyse: false });
+  await h.done;
+  assert.equal(sink.events.size, 1500);
+  assert.equal([...sink.events.values()].filter((e) => e.kind === 'semantic').length, 0);
+  assert.equal((await readCheckpoint(join(dir, 'cp'))).seq, 1500);
+});
