@@ -100,3 +100,19 @@ export function sqlPort(clickhouse: ClickhouseSink): SqlPort {
     return { columns: parsed.meta, rows: parsed.data.slice(0, opts.maxRows) };
   };
 }
+
+/** Creates the VexFS topics if missing, so consumers can subscribe before the first event was shipped. */
+export async function ensureTopics(cfg: VexfsConfig): Promise<string[]> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const topics = ['fs', 'vector', 'semantic', 'system', 'deadletter'].map((k) => `${cfg.kafka.topicPrefix}.${k}.v1`);
+  const admin = new Kafka({ clientId: `${cfg.kafka.clientId}-admin`, brokers: cfg.kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length) await admin.createTopics({ topics: missing.map((topic) => ({ topic, numPartitions: cfg.kafka.partitions })), waitForLeaders: true });
+    return missing;
+  } finally {
+    await admin.disconnect();
+  }
+}

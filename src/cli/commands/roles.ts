@@ -11,7 +11,7 @@ import { ZERO_HASH } from '../../events/codec.js';
 import { ErrorCodes, VexfsError } from '../../errors.js';
 import { createSemanticTopicSink } from '../../sinks/kafka/semantic-topic-sink.js';
 import { action, configFrom, type GlobalOptions } from '../context.js';
-import { createAnalyticsSink, journalDir, openNodeLog, processorOptions } from '../compose.js';
+import { createAnalyticsSink, ensureTopics, journalDir, openNodeLog, processorOptions } from '../compose.js';
 
 const say = (role: string) => (msg: string) => process.stderr.write(`vexfs ${role}: ${msg}\n`);
 
@@ -63,6 +63,7 @@ export function register(program: Command): void {
       const log = say('process');
       if (o.sink !== 'clickhouse' && o.sink !== 'kafka') throw new VexfsError(ErrorCodes.CONFIG_INVALID, `--sink ${JSON.stringify(o.sink)} is invalid: expected clickhouse or kafka`);
       if (o.sink === 'kafka' && !cfg.brokerMode) throw new VexfsError(ErrorCodes.CONFIG_INVALID, '--sink kafka needs broker mode: set KAFKA_BROKERS');
+      if (cfg.brokerMode) await ensureTopics(cfg);
       const sink = o.sink === 'kafka'
         ? createSemanticTopicSink({ brokers: cfg.kafka.brokers, topic: `${cfg.kafka.topicPrefix}.semantic.v1`, partitions: cfg.kafka.partitions })
         : createAnalyticsSink(cfg).sink;
@@ -93,6 +94,7 @@ function registerSink(program: Command, g: () => GlobalOptions): void {
       const cfg = configFrom(g());
       const log = say('sink');
       if (!cfg.brokerMode) throw new VexfsError(ErrorCodes.CONFIG_INVALID, 'vexfs sink reads Kafka: set KAFKA_BROKERS (embedded mode needs no separate sink: `vexfs up` or `vexfs process` write the store)');
+      await ensureTopics(cfg);
       const { clickhouse } = createAnalyticsSink(cfg);
       const topics = ['fs', 'vector', 'system', 'semantic'].map((k) => `${cfg.kafka.topicPrefix}.${k}.v1`);
       const handle = runProcessor({

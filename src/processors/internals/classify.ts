@@ -96,7 +96,11 @@ export class GroupKeys {
       }
       case 'process': {
         const pid = processOf(ev);
-        if (pid < 0) return null;
+        if (ev.kind !== 'fs') return null;
+        // fuse-native does not pass the caller's pid to JavaScript: every fs event of such a mount
+        // is one 'unknown' process, so the per-process detectors (mass modification / read) still
+        // watch the node's whole file activity instead of nothing.
+        if (pid < 0) return 'unknown';
         let s = this.pidNames.get(pid);
         if (s === undefined) {
           if (this.pidNames.size >= 100_000) this.pidNames.clear();
