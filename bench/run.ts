@@ -52,7 +52,10 @@ function renderDocs(): string {
       out.push(`| \`${k}\` | ${fmt(v.value)} | ${v.unit ?? ''} | ${v.target === undefined ? '' : fmt(v.target)} | ${met} |`);
     }
     const notes = join(ROOT, 'docs', 'benchmarks', `${name}.md`);
-    if (existsSync(notes)) out.push('', readFileSync(notes, 'utf8').replace(/^# .*\n/, '').replace(/^## .*\n/, '').trim());
+    if (existsSync(notes)) {
+      out.push('', `**Notes** (\`docs/benchmarks/${name}.md\`: method and analysis; any figure quoted there is from the earlier run it names, usually under heavier load — the table above is the latest run).`, '');
+      out.push(readFileSync(notes, 'utf8').replace(/^# .*\n/, '').replace(/^## .*\n/, '').replace(/^#{1,3} /gm, '#### ').trim());
+    }
     out.push('');
   }
   return out.join('\n') + '\n';
