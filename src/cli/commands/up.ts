@@ -132,7 +132,7 @@ export async function up(cfg: VexfsConfig, readyFile?: string): Promise<void> {
     const lines = [
       color.bold(`VexFS is up — ${cfg.brokerMode ? `broker mode (Kafka ${cfg.kafka.brokers.join(',')})` : 'embedded mode (journal + chDB)'}, node ${cfg.node}`),
       parts.mount ? `  mount      ${cfg.mount.mountpoint}   (files stored in ${cfg.mount.backing})` : '  mount      off',
-      parts.api ? `  web page   ${parts.api.url}/` : '  api        off',
+      parts.api ? `  web page   ${parts.api.url}/#token=${token}` : '  api        off',
       parts.api ? `  HTTP API   ${parts.api.url}   token ${token} (admin)   OpenAPI ${parts.api.url}/openapi.json` : '',
       parts.api ? `  metrics    ${parts.api.url}/metrics` : '',
       `  journal    ${journalDir(cfg)}   (fsync ${cfg.journal.fsync})`,
