@@ -16,7 +16,9 @@ import { makeEvents, randomDb, testClickhouseUrl } from '../support/clickhouse.j
 
 const CHILD = fileURLToPath(new URL('../support/sink-child.ts', import.meta.url));
 const TOTAL = 3_000;
-const BATCH = 100;
+// Small batches with a steady pause, and kills within 50–250 ms of ready: a life commits at most
+// ~5 of the 100 batches, so 10 lives never finish the stream however fast the machine is.
+const BATCH = 30;
 const KILLS = 10;
 
 let url = '';
@@ -47,7 +49,7 @@ for (const mode of ['chdb', 'server'] as const) {
   test(`effectively once on ${mode}: ${KILLS} SIGKILLs at random, one row per produced event`, { timeout: 180_000 }, async (t) => {
     const work = mkdtempSync(join(process.env.VEXFS_TEST_WORK ?? tmpdir(), `vexfs-eo-${mode}-`));
     const database = randomDb('vexfs_eo');
-    const opts = { url: mode === 'server' ? url : '', dataDir: join(work, 'data'), database, posFile: join(work, 'position'), total: TOTAL, batch: BATCH, pauseMs: 4, seed: `eo-${mode}` };
+    const opts = { url: mode === 'server' ? url : '', dataDir: join(work, 'data'), database, posFile: join(work, 'position'), total: TOTAL, batch: BATCH, pauseMs: 50, seed: `eo-${mode}` };
     let kills = 0;
     let current: ReturnType<typeof startChild> | undefined;
     const t0 = Date.now();
@@ -57,7 +59,7 @@ for (const mode of ['chdb', 'server'] as const) {
         assert.ok(Date.now() < deadline, `only ${kills} kills before the deadline`);
         current = startChild(opts);
         await current.ready;
-        await new Promise((r) => setTimeout(r, 100 + Math.random() * 400));
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
         if (current.child.exitCode !== null) break; // finished before we could kill it
         current.child.kill('SIGKILL');
         await current.exited;
