@@ -8,6 +8,8 @@ tier="${1:-all}"
 work="$(mktemp -d /tmp/vexfs-test.XXXXXX)"
 pidfile="$work/pids"
 cleanup() {
+  # best effort: nothing here may change the exit status (grep finding no mount exits 1 under pipefail)
+  set +e
   if [ -f "$pidfile" ]; then
     while read -r pid; do [ -n "$pid" ] && kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done < "$pidfile"
     sleep 2
@@ -16,8 +18,9 @@ cleanup() {
   # a test killed mid-mount must not leave a FUSE mount behind
   grep -E " fuse(\.| )" /proc/mounts 2>/dev/null | grep vexfs | awk '{print $2}' | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$work"
+  return 0
 }
-trap cleanup EXIT
+trap 'rc=$?; cleanup; exit $rc' EXIT
 
 # a fresh clone needs its packages, the Kafka jars and Debian packages first (idempotent, quick when done)
 bash scripts/setup.sh --quiet
