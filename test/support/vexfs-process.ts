@@ -3,19 +3,12 @@ import { existsSync, readFileSync, openSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alive, waitUntil } from '../../src/infra/process-util.js';
+import type { RunInfo } from '../../src/cli/run-file.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** What `vexfs up --ready-file` writes once every part is serving. */
-export interface ReadyInfo {
-  pid: number;
-  api: string;
-  token: string;
-  mountpoint: string;
-  backing: string;
-  dataDir: string;
-  mode: 'embedded' | 'broker';
-}
+/** What `vexfs up --ready-file` writes once every part is serving (the daemon's run file). */
+export type ReadyInfo = RunInfo;
 
 /** A `vexfs <args>` child process (own process group), its log in `logFile`. */
 export interface VexfsChild {
