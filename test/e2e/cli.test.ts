@@ -76,3 +76,27 @@ test('vexfs demo against a running vexfs up: files, xattr embeddings, similar fi
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('vexfs infra start/stop: a local Kafka broker and ClickHouse server, printed as exports, stopped by pid', { timeout: 180_000 }, async () => {
+  const { freePort, alive } = await import('../../src/infra/process-util.js');
+  const dir = mkdtempSync(join(process.env.VEXFS_TEST_WORK ?? tmpdir(), 'vexfs-infra-'));
+  const env = { VEXFS_DATA_DIR: dir };
+  try {
+    const start = await vexfs(['infra', 'start', '--kafka-port', String(await freePort())], env);
+    assert.equal(start.code, 0, start.out);
+    const kafka = /export KAFKA_BROKERS=(\S+)\s+# pid (\d+)/.exec(start.out);
+    const ch = /export CLICKHOUSE_URL=(\S+)\s+# pid (\d+)/.exec(start.out);
+    assert.ok(kafka && ch, start.out);
+    assert.ok(alive(Number(kafka[2])) && alive(Number(ch[2])));
+    const pong = await fetch(`${ch[1]}/?query=SELECT%201`);
+    assert.equal((await pong.text()).trim(), '1');
+    const again = await vexfs(['infra', 'start'], env);
+    assert.match(again.out, /already running/);
+    const stop = await vexfs(['infra', 'stop'], env);
+    assert.equal(stop.code, 0, stop.out);
+    assert.ok(!alive(Number(kafka[2])) && !alive(Number(ch[2])), 'both stopped by pid');
+  } finally {
+    await vexfs(['infra', 'stop'], env);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
