@@ -2,18 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectIsa, jsKernels, scalarKernels, selectKernels, type DistanceKernels } from '../../src/producers/vector/kernels.js';
 import { registry } from '../../src/metrics/registry.js';
+import { mulberry32 } from '../../src/prng.js';
 
 /** Seeded PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 function randVec(r: () => number, d: number, scale = 1): Float32Array {
   const v = new Float32Array(d);
   for (let i = 0; i < d; i++) v[i] = (r() * 2 - 1) * scale;

@@ -8,17 +8,8 @@
  * planted outliers and matches the expected path length c(n).
  */
 
-/** A small seeded PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../prng.js';
+import { mulberry32 } from '../../prng.js';
 
 /** Average path length of an unsuccessful BST search among n points: the score normaliser. */
 export function averagePathLength(n: number): number {

@@ -47,16 +47,8 @@ export function siftsmallDir(): string | null {
 }
 
 /** Seeded PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as seededRandom } from '../../prng.js';
+import { mulberry32 as seededRandom } from '../../prng.js';
 
 /** A standard normal sample (Box–Muller). */
 function gauss(r: () => number): number {
