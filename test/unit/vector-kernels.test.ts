@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { detectIsa, jsKernels, scalarKernels, selectKernels, type DistanceKernels } from '../../src/producers/vector/kernels.js';
+import { detectIsa, jsKernels, loadKernelAddon, scalarKernels, selectKernels, type DistanceKernels } from '../../src/producers/vector/kernels.js';
 import { registry } from '../../src/metrics/registry.js';
 import { mulberry32 } from '../../src/prng.js';
 
@@ -76,4 +76,64 @@ test('runtime ISA detection reads CPU flags (AVX-512 > AVX2+FMA > scalar) and is
   const text = await registry.getSingleMetricAsString('vexfs_simd_acceleration_enabled');
   const want = k.impl === 'simsimd' && k.isa !== 'scalar' ? 1 : 0;
   assert.match(text, new RegExp(`vexfs_simd_acceleration_enabled\\{isa="${k.isa}"\\} ${want}`));
+});
+
+test('the batch kernel is the native addon (built by npm install), with simsimd\'s runtime ISA', () => {
+  const addon = loadKernelAddon();
+  assert.ok(addon !== null, 'the kernel addon @vexfs/simd-kernels did not load: run npm install (node-gyp builds it)');
+  const k = selectKernels('auto');
+  assert.equal(k.source, 'addon');
+  assert.equal(k.impl, 'simsimd');
+  const caps = addon.capabilities();
+  assert.ok(['avx512', 'avx2', 'neon', 'sve', 'scalar'].includes(caps.isa), caps.isa);
+  assert.equal(k.isa, caps.isa);
+});
+
+test('batch kernel equals the scalar reference within 1e-5 relative over random dims, odd ones included, with row subsets', () => {
+  const r = rng(11);
+  const k = selectKernels('auto');
+  for (let t = 0; t < 120; t++) {
+    const d = t < 20 ? t + 1 : 1 + Math.floor(r() * 1600);
+    const n = 1 + Math.floor(r() * 60);
+    const scale = 10 ** Math.floor(r() * 4 - 2);
+    const m = new Float32Array(n * d);
+    for (let i = 0; i < m.length; i++) m[i] = (r() * 2 - 1) * scale;
+    const q = randVec(r, d, scale);
+    const rows = Int32Array.from({ length: n }, () => Math.floor(r() * n));
+    const out = new Float32Array(n);
+    for (const metric of ['l2', 'cosine', 'ip'] as const) {
+      for (const sel of [null, rows]) {
+        k.batch(metric, q, m, sel, n, out);
+        for (let i = 0; i < n; i++) {
+          const row = sel === null ? i : sel[i]!;
+          const b = m.subarray(row * d, (row + 1) * d);
+          if (metric === 'l2') {
+            const want = scalarKernels.l2sq(q, b);
+            assert.ok(Math.abs(out[i]! - want) <= 1e-5 * want + 1e-30, `l2 d=${d}: ${out[i]} vs ${want}`);
+          } else if (metric === 'cosine') {
+            const want = scalarKernels.cosine(q, b);
+            assert.ok(Math.abs(out[i]! - want) <= 1e-5 * Math.max(want, 1e-3) + 1e-6, `cosine d=${d}: ${out[i]} vs ${want}`);
+          } else {
+            const dot = scalarKernels.dot(q, b);
+            assert.ok(Math.abs((1 - out[i]!) - dot) <= 1e-5 * Math.max(norm(q) * norm(b), 1), `ip d=${d}: ${1 - out[i]!} vs ${dot}`);
+          }
+        }
+      }
+    }
+  }
+});
+
+test('the addon refuses out-of-bounds calls instead of reading past the matrix', () => {
+  const addon = loadKernelAddon();
+  assert.ok(addon !== null);
+  const q = new Float32Array(4);
+  const m = new Float32Array(8);
+  const out = new Float32Array(4);
+  assert.throws(() => addon.batch(0, q, m, Int32Array.from([2]), 1, out), /row index is outside matrix/);
+  assert.throws(() => addon.batch(0, q, m, null, 3, out), /count exceeds the rows/);
+  assert.throws(() => addon.batch(0, q, m, null, 5, out), /out is shorter than count/);
+  assert.throws(() => addon.batch(0, q, m, Int32Array.from([0]), 2, out), /rows is shorter than count/);
+  assert.throws(() => addon.batch(7, q, m, null, 1, out), /metric must be/);
+  assert.throws(() => addon.batch(0, new Float64Array(4) as unknown as Float32Array, m, null, 1, out), /query must be/);
+  assert.throws(() => addon.distance(0, q, new Float32Array(3)), /differ in length/);
 });

@@ -20,6 +20,12 @@ type Pair = (a: Float32Array, b: Float32Array) => number;
 export interface DistanceKernels {
   /** 'simsimd' (native, runtime-dispatched SIMD) or 'js' (scalar loop). */
   readonly impl: 'simsimd' | 'js';
+  /**
+   * Where the kernels come from: 'addon' = our N-API addon over simsimd's C kernels (the batch
+   * call is one native call), 'simsimd-binding' = simsimd's own JS binding (pairwise calls only,
+   * the batch is a JS loop over them), 'js' = the scalar loop.
+   */
+  readonly source: 'addon' | 'simsimd-binding' | 'js';
   /** Best ISA of this CPU that simsimd dispatches to ('scalar' for the JS kernels). */
   readonly isa: Isa;
   /** Distance between two vectors of equal length under `metric`. */
@@ -54,6 +60,27 @@ export const scalarKernels = {
 };
 
 interface NativeSimsimd { sqeuclidean: Pair; cosine: Pair; inner: Pair }
+
+/** Our addon (src/producers/vector/native, built by node-gyp at npm install over simsimd's C sources). */
+interface VexfsSimdAddon {
+  batch(metric: number, query: Float32Array, matrix: Float32Array, rows: Int32Array | null, count: number, out: Float32Array): void;
+  distance(metric: number, a: Float32Array, b: Float32Array): number;
+  capabilities(): { isa: Isa; cpu: Isa; kernelCaps: number };
+}
+
+let addonCache: VexfsSimdAddon | null | undefined;
+
+/** Loads the batch-kernel addon (@vexfs/simd-kernels); null when it was not built. */
+export function loadKernelAddon(): VexfsSimdAddon | null {
+  if (addonCache !== undefined) return addonCache;
+  try {
+    const mod = createRequire(import.meta.url)('./native/index.cjs') as VexfsSimdAddon;
+    addonCache = typeof mod.batch === 'function' ? mod : null;
+  } catch {
+    addonCache = null;
+  }
+  return addonCache;
+}
 
 let nativeCache: NativeSimsimd | null | undefined;
 
@@ -102,11 +129,12 @@ function rowViews(matrix: Float32Array, dim: number): Float32Array[] {
   return views;
 }
 
-function makeKernels(impl: 'simsimd' | 'js', isa: Isa, l2sq: Pair, cos: Pair, dot: Pair): DistanceKernels {
+function makeKernels(impl: 'simsimd' | 'js', source: 'simsimd-binding' | 'js', isa: Isa, l2sq: Pair, cos: Pair, dot: Pair): DistanceKernels {
   const ip: Pair = (a, b) => 1 - dot(a, b);
   const pick = (m: Metric): Pair => (m === 'l2' ? l2sq : m === 'cosine' ? cos : ip);
   return {
     impl,
+    source,
     isa,
     distance(metric, a, b) { return pick(metric)(a, b); },
     batch(metric, query, matrix, rows, count, out) {
@@ -118,22 +146,45 @@ function makeKernels(impl: 'simsimd' | 'js', isa: Isa, l2sq: Pair, cos: Pair, do
   };
 }
 
-/** The scalar JS kernels (the fallback, and the baseline the benchmark compares against). */
-export const jsKernels: DistanceKernels = makeKernels('js', 'scalar', scalarKernels.l2sq, scalarKernels.cosine, scalarKernels.dot);
+const METRIC_CODE: Record<Metric, number> = { l2: 0, cosine: 1, ip: 2 };
 
 /**
- * Chooses the kernels at runtime: simsimd's native module (which dispatches to AVX-512,
- * AVX2+FMA, NEON or serial code by CPUID) when it loads, else the scalar JS loop.
+ * Kernels of the addon: simsimd's C kernels picked once by simsimd's own CPUID dispatch
+ * (AVX-512 / AVX2+FMA / NEON / SVE / serial); the batch is one N-API call looping in C.
+ */
+function addonKernels(addon: VexfsSimdAddon): DistanceKernels {
+  const isa = addon.capabilities().isa;
+  return {
+    impl: 'simsimd',
+    source: 'addon',
+    isa,
+    distance(metric, a, b) { return addon.distance(METRIC_CODE[metric], a, b); },
+    batch(metric, query, matrix, rows, count, out) {
+      if (count > 0) addon.batch(METRIC_CODE[metric], query, matrix, rows, count, out);
+    },
+  };
+}
+
+/** The scalar JS kernels (the fallback, and the baseline the benchmark compares against). */
+export const jsKernels: DistanceKernels = makeKernels('js', 'js', 'scalar', scalarKernels.l2sq, scalarKernels.cosine, scalarKernels.dot);
+
+/**
+ * Chooses the kernels at runtime: our addon over simsimd's C kernels (simsimd dispatches to
+ * AVX-512, AVX2+FMA, NEON, SVE or serial code by CPUID; one native call per batch) when it was
+ * built, else simsimd's own binding (pairwise calls), else the scalar JS loop.
  * Sets vexfs_simd_acceleration_enabled{isa}.
  */
 export function selectKernels(choice: KernelChoice = 'auto'): DistanceKernels {
-  const native = choice === 'js' ? null : loadSimsimdNative();
-  if (choice === 'native' && native === null) {
-    throw new VexfsError(ErrorCodes.CONFIG_INVALID, 'kernels: "native" was requested but the simsimd native module does not load here; use "auto" or "js"', { context: { key: 'kernels' } });
+  const addon = choice === 'js' ? null : loadKernelAddon();
+  const native = choice === 'js' || addon !== null ? null : loadSimsimdNative();
+  if (choice === 'native' && addon === null && native === null) {
+    throw new VexfsError(ErrorCodes.CONFIG_INVALID, 'kernels: "native" was requested but neither the kernel addon (@vexfs/simd-kernels) nor simsimd\'s native module loads here; use "auto" or "js"', { context: { key: 'kernels' } });
   }
-  const k = native === null
-    ? jsKernels
-    : makeKernels('simsimd', detectIsa(), native.sqeuclidean, native.cosine, native.inner);
+  const k = addon !== null
+    ? addonKernels(addon)
+    : native === null
+      ? jsKernels
+      : makeKernels('simsimd', 'simsimd-binding', detectIsa(), native.sqeuclidean, native.cosine, native.inner);
   metrics.simdEnabled.reset();
   metrics.simdEnabled.set({ isa: k.isa }, k.impl === 'simsimd' && k.isa !== 'scalar' ? 1 : 0);
   return k;
