@@ -3,7 +3,7 @@ import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createEventCodec, type EventCodec } from '../events/codec.js';
 import { inlinedEventSchema } from '../events/schema.js';
-import type { EventBytes } from './verify.js';
+import type { EventBytes, RecordBatch } from './verify.js';
 
 /**
  * Avro object container files of VexFS events (the export format): the standard header with the
@@ -141,6 +141,83 @@ export async function* readContainer(path: string, opts: { batchSize?: number; c
     await fh.close();
   }
 }
+
+/**
+ * The same records as `readContainer`, without an object or a Buffer view per record: each batch is
+ * one read chunk plus an Int32Array of record positions in it (see RecordBatch). The verifier reads
+ * these; a broken or partial block ends the file's last batch as its `error` item.
+ */
+export async function* readContainerRecords(path: string, opts: { batchSize?: number; codec?: EventCodec; source?: string } = {}): AsyncGenerator<RecordBatch> {
+  const batchSize = opts.batchSize ?? 4096;
+  const source = opts.source ?? path;
+  const fh = await open(path, 'r');
+  try {
+    const r = new ChunkReader(fh.fd);
+    const bad = (reason: 'truncated' | 'malformed', message: string, at: number, bytes = Buffer.alloc(0)): EventBytes => ({ bytes, source, offset: at, error: { reason, message } });
+    const only = (e: EventBytes): RecordBatch => ({ buf: Buffer.alloc(0), offs: new Int32Array(0), count: 0, source, bufAt: 0, error: e });
+    let sync: Buffer | null = null;
+    while (!sync) {
+      const have = r.end - r.pos;
+      if (have >= 4 && !r.buf.subarray(r.pos, r.pos + 4).equals(MAGIC)) { yield only(bad('malformed', `${path} is not an Avro object container file`, 0)); return; }
+      const end = parseHeaderEnd(r.buf, r.pos, r.end);
+      if (end > 0) { sync = Buffer.from(r.buf.subarray(end - 16, end)); r.pos = end; break; }
+      if (!r.fill()) { yield only(bad('truncated', `${path} ends inside its header`, 0)); return; }
+    }
+    let codec = opts.codec;
+    for (;;) {
+      // one batch per stretch of the current chunk: the records are views of `buf`
+      const buf = r.buf;
+      const limit = r.end;
+      let p = r.pos;
+      let offs = new Int32Array(batchSize * RECORD_STRIDE);
+      let n = 0;
+      let error: EventBytes | undefined;
+      const push = (blockAt: number, s: number, e: number, rec: number) => {
+        if (n * RECORD_STRIDE === offs.length) { const o = new Int32Array(offs.length * 2); o.set(offs); offs = o; }
+        const k = n * RECORD_STRIDE;
+        offs[k] = blockAt; offs[k + 1] = s; offs[k + 2] = e; offs[k + 3] = rec;
+        n++;
+      };
+      while (n < batchSize && p < limit) {
+        lp = p;
+        const count = readLongAt(buf, limit);
+        const size = readLongAt(buf, limit);
+        if (Number.isNaN(size)) break;
+        const dataAt = lp;
+        if (dataAt + size + 16 > limit) break;
+        const blockAt = r.fileOffsetOf(p);
+        if (count < 0 || size < 0) { error = bad('malformed', `bad block header at offset ${blockAt}`, blockAt); break; }
+        if (!syncAt(buf, dataAt + size, sync)) { error = bad('malformed', `block at offset ${blockAt} does not end with the file's sync marker`, blockAt, buf.subarray(dataAt, dataAt + size)); break; }
+        if (count === 1) push(p, dataAt, dataAt + size, -1);
+        else {
+          codec ??= createEventCodec();
+          let q = dataAt;
+          for (let i = 0; i < count; i++) {
+            try { const { end } = codec.decode(buf.subarray(0, dataAt + size), q); push(p, q, end, i); q = end; } catch (err) { error = bad('malformed', (err as Error).message, blockAt, buf.subarray(q, dataAt + size)); break; }
+          }
+          if (error) break;
+        }
+        p = dataAt + size + 16;
+      }
+      const batch: RecordBatch = { buf, offs, count: n, source, bufAt: r.fileOffsetOf(0) };
+      if (error) { batch.error = error; yield batch; return; }
+      r.pos = p;
+      if (n >= batchSize) { yield batch; continue; }
+      if (r.pos >= r.end && r.eof) { if (n) yield batch; break; }
+      if (!r.fill()) {
+        if (r.pos < r.end) batch.error = bad('truncated', `file ends inside the block at offset ${r.fileOffsetOf(r.pos)}`, r.fileOffsetOf(r.pos), r.buf.subarray(r.pos, r.end));
+        if (n || batch.error) yield batch;
+        break;
+      }
+      if (n) yield batch;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Int32s per record in RecordBatch.offs: block start, record start, record end (in buf), record index in a multi-record block (-1: one record). */
+export const RECORD_STRIDE = 4;
 
 function syncAt(b: Buffer, at: number, sync: Buffer): boolean {
   for (let i = 0; i < 16; i++) if (b[at + i] !== sync[i]) return false;

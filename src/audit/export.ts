@@ -6,7 +6,7 @@ import { ErrorCodes, VexfsError } from '../errors.js';
 import { createEventCodec, type EventCodec } from '../events/codec.js';
 import type { SystemPayload } from '../events/types.js';
 import type { CheckpointRecord } from './checkpointer.js';
-import { createContainerWriter, readContainer } from './container-file.js';
+import { createContainerWriter, readContainerRecords } from './container-file.js';
 import { newHead, scanHead } from './event-bytes.js';
 import type { SigningKey } from './signing-key.js';
 import { locationOf, verify, type EventBytes, type VerifyOptions, type VerifyReport } from "./verify.js";
@@ -155,7 +155,7 @@ export async function verifyExport(file: string, opts: VerifyExportOptions = {})
   if (manifest.format !== 'vexfs-audit-export/1') throw new VexfsError(ErrorCodes.AUDIT_FAILED, `${manifestPath} is not a VexFS export manifest (format ${JSON.stringify(manifest.format)})`);
   const start = Object.fromEntries(Object.entries(manifest.nodes).map(([n, v]) => [n, { seq: v.firstSeq, prevHash: v.firstPrevHash }]));
   const anchors = Object.entries(manifest.nodes).map(([node, v]) => ({ node, seq: v.lastSeq, hash: v.lastHash }));
-  const report = await verify(readContainer(file), { ...opts, start, anchors });
+  const report = await verify(readContainerRecords(file), { ...opts, start, anchors });
   const out = { ...report, manifest };
   if (!report.ok) return out;
   const mismatch = (message: string) => ({ ...out, ok: false, finding: { reason: 'manifest_mismatch' as const, position: report.events, node: '', seq: 0, message } });

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCodes, VexfsError } from '../errors.js';
 import { decodeBatches } from '../replay/decode-batches.js';
-import { journalBytes, journalEvents, readKafkaRangeBytes, readKafkaRangeEvents, type KafkaRangeOptions } from '../replay/sources.js';
+import { journalBytes, journalEvents, journalRecords, readKafkaRangeBytes, readKafkaRangeEvents, type KafkaRangeOptions } from '../replay/sources.js';
 import { LAST_CHECKPOINT_FILE, type CheckpointRecord } from './checkpointer.js';
 import { readContainer } from './container-file.js';
 import { exportEvents, verifyExport, type ExportManifest } from './export.js';
@@ -77,7 +77,7 @@ export async function runAuditVerify(o: AuditVerifyOptions): Promise<VerifyRepor
   for (const p of o.publicKeys ?? []) trustedKeys.push(readPublicKey(p));
   const base: VerifyOptions = { ...(trustedKeys.length ? { trustedKeys } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}), ...(o.workers !== undefined ? { workers: o.workers } : {}) };
   if (o.file) return verifyExport(o.file, { ...base, ...(o.manifest ? { manifest: o.manifest } : {}) });
-  if (o.journalDir) return verify(journalBytes(o.journalDir), { ...base, anchors, start: o.start ?? 'genesis' });
+  if (o.journalDir) return verify(journalRecords(o.journalDir), { ...base, anchors, start: o.start ?? 'genesis' });
   const k = o.kafka!;
   const range = await readKafkaRangeBytes(k);
   const midLog = k.fromOffset !== undefined || k.fromTimeMs !== undefined;

@@ -5,6 +5,9 @@ import { newHead, scanHead } from './event-bytes.js';
 import { verifyCheckpointSignature } from './signing-key.js';
 import { createHashPool, type HashPool } from './hash-pool.js';
 import { availableParallelism } from 'node:os';
+import { nativeFirstBad, nativeFirstBadIn } from './batch-hash.js';
+import { RECORD_STRIDE } from './container-file.js';
+import { ErrorCodes, VexfsError } from '../errors.js';
 
 /** Why a log failed verification. */
 export type AuditReason =
@@ -83,6 +86,44 @@ export interface EventBytes {
   error?: { reason: 'truncated' | 'malformed'; message: string };
 }
 
+/**
+ * A batch of records without a Buffer or an object per record (readContainerRecords): views
+ * into one read chunk, located by `offs` (RECORD_STRIDE Int32s per record: block start, record
+ * start, record end, record index in a multi-record block or -1).
+ */
+export interface RecordBatch {
+  buf: Buffer;
+  offs: Int32Array;
+  count: number;
+  source: string;
+  /** file offset of buf[0] */
+  bufAt: number;
+  /** a damaged or partial block after the `count` records */
+  error?: EventBytes;
+}
+
+function isRecordBatch(x: unknown): x is RecordBatch {
+  return (x as RecordBatch).offs instanceof Int32Array;
+}
+
+/** Record `i` of a RecordBatch as an EventBytes (for findings and the worker pool). */
+export function recordItem(r: RecordBatch, i: number): EventBytes {
+  const k = i * RECORD_STRIDE;
+  const offset = r.bufAt + r.offs[k]!;
+  const rec = r.offs[k + 3]!;
+  return { bytes: r.buf.subarray(r.offs[k + 1]!, r.offs[k + 2]!), source: r.source, offset, ...(rec >= 0 ? { location: `${r.source} offset ${offset} record ${rec}` } : {}) };
+}
+
+function recordItems(r: RecordBatch): EventBytes[] {
+  const out: EventBytes[] = [];
+  for (let i = 0; i < r.count; i++) out.push(recordItem(r, i));
+  if (r.error) out.push(r.error);
+  return out;
+}
+
+const NO_ITEMS: ReadonlyArray<EventBytes> = [];
+const NO_OFFS = new Int32Array(0);
+
 /** Where a node's chain is expected to start when the stream does not begin at seq 1. */
 export interface ChainStart {
   seq: number;
@@ -118,6 +159,9 @@ export interface VerifyOptions {
   workers?: number;
   /** Events verified inline before the workers start (their start-up costs ~50 ms); default 16384. */
   workersAfter?: number;
+  /** How the main loop recomputes hashes: 'native' (one call per batch into the src/audit/native addon),
+   *  'node' (node:crypto per event), or 'auto' (default: native when the addon is built). */
+  hashing?: 'auto' | 'native' | 'node';
   codec?: EventCodec;
 }
 
@@ -149,7 +193,7 @@ interface Pending {
  * every prevHash linked to the previous hash, every checkpoint's signature valid and its hash equal
  * to the hash of the event it names. Stops at the FIRST bad position and reports why.
  */
-export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | Iterable<ReadonlyArray<EventBytes>>, opts: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes> | RecordBatch> | Iterable<ReadonlyArray<EventBytes> | RecordBatch>, opts: VerifyOptions = {}): Promise<VerifyReport> {
   const t0 = performance.now();
   const codec = opts.codec ?? createEventCodec();
   const trusted = opts.trustedKeys ? new Set(opts.trustedKeys.map((k) => k.toString('hex'))) : null;
@@ -167,6 +211,12 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
   let cur: NodeState | null = null;
 
   const workers = Math.max(0, Math.min(opts.workers ?? 0, availableParallelism()));
+  const hashing = opts.hashing ?? 'auto';
+  const firstBad = hashing === 'node' ? null : nativeFirstBad();
+  const firstBadIn = hashing === 'node' ? null : nativeFirstBadIn();
+  if (hashing === 'native' && !firstBad) throw new VexfsError(ErrorCodes.CONFIG_INVALID, 'verify option hashing = native, but the native hash addon (src/audit/native) is not built: run npm install with a C compiler, or use hashing auto/node', { context: { key: 'hashing' } });
+  // the native check runs once per batch: index of the first record whose stored hash is wrong (-1: none)
+  let badAt = -1;
   let pool: HashPool | null = null;
   let poolStarting: Promise<HashPool> | null = null;
   // batches handed to the pool, oldest first, with the stream position of their first event
@@ -192,19 +242,40 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
     finding = { reason, position: events, node, seq, message, ...(location ? { location } : {}) };
   };
 
-  outer: for await (const batch of source as AsyncIterable<ReadonlyArray<EventBytes>>) {
+  outer: for await (const raw of source as AsyncIterable<ReadonlyArray<EventBytes> | RecordBatch>) {
     if (workers > 0 && !pool && events >= (opts.workersAfter ?? 16384)) {
       poolStarting ??= createHashPool(workers);
       pool = await poolStarting;
     }
-    batchStart = events; batchRef = batch; batchPooled = pool !== null && batch.length >= 256; batchSubmitted = !batchPooled;
-    for (let i = 0; i < batch.length; i++) {
+    let recs = isRecordBatch(raw) ? raw : null;
+    const n = recs ? recs.count + (recs.error ? 1 : 0) : (raw as ReadonlyArray<EventBytes>).length;
+    batchStart = events; batchPooled = pool !== null && n >= 256; batchSubmitted = !batchPooled;
+    let batch: ReadonlyArray<EventBytes> = NO_ITEMS;
+    if (recs && batchPooled) { batch = recordItems(recs); recs = null; } else if (!recs) batch = raw as ReadonlyArray<EventBytes>;
+    batchRef = batch;
+    const offs = recs ? recs.offs : NO_OFFS;
+    const at = (j: number): EventBytes => (recs ? (j === recs.count ? recs.error! : recordItem(recs, j)) : batch[j]!);
+    const nativeBatch = !batchPooled && firstBad !== null;
+    if (nativeBatch) {
+      if (recs) badAt = firstBadIn!(recs.buf, recs.offs, recs.count);
+      else {
+        const records = new Array<Uint8Array>(batch.length);
+        for (let i = 0; i < batch.length; i++) records[i] = batch[i]!.bytes;
+        badAt = firstBad(records);
+      }
+    }
+    for (let i = 0; i < n; i++) {
       batchIdx = i;
-      const item = batch[i]!;
-      const b = item.bytes;
+      let b: Buffer, rs: number, re: number, err: EventBytes['error'];
+      if (recs) {
+        if (i === recs.count) { b = recs.error!.bytes; rs = 0; re = b.length; err = recs.error!.error; } else { b = recs.buf; const k = i * RECORD_STRIDE; rs = offs[k + 1]!; re = offs[k + 2]!; err = undefined; }
+      } else {
+        const item = batch[i]!;
+        b = item.bytes; rs = 0; re = b.length; err = item.error;
+      }
       if (pending) {
         // only looking for the missing seq now, to name the first finding gap or reorder
-        if (scanHead(b, h) && sameNode(b, h, pending.nodeState) && h.seq === pending.missing) {
+        if (scanHead(b, h, rs, re) && sameNode(b, h, pending.nodeState) && h.seq === pending.missing) {
           pending.finding.reason = 'reordered';
           pending.finding.message = `seq ${pending.finding.seq} appears before seq ${pending.missing}, which follows ${events - pending.finding.position} event(s) later`;
           break outer;
@@ -213,20 +284,21 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
         if (--pending.remaining <= 0) break outer;
         continue;
       }
-      if (item.error) {
-        fail(item.error.reason, cur?.name ?? '', cur ? cur.expected : 0, item.error.message, item);
+      if (err) {
+        fail(err.reason, cur?.name ?? '', cur ? cur.expected : 0, err.message, at(i));
         break outer;
       }
-      if (!scanHead(b, h)) {
-        const partial = b.length < 70;
-        fail(partial ? 'truncated' : 'malformed', cur?.name ?? '', cur ? cur.expected : 0, partial ? `partial record of ${b.length} bytes` : `record of ${b.length} bytes is not a VexFS event envelope`, item);
+      if (!scanHead(b, h, rs, re)) {
+        const len = re - rs;
+        const partial = len < 70;
+        fail(partial ? 'truncated' : 'malformed', cur?.name ?? '', cur ? cur.expected : 0, partial ? `partial record of ${len} bytes` : `record of ${len} bytes is not a VexFS event envelope`, at(i));
         break outer;
       }
       if (!cur || !sameNode(b, h, cur)) cur = nodeOf(nodes, b, h);
       const st = cur;
-      const bodyEnd = b.length - 32;
-      if (!batchPooled && !equal32(sha256(b.subarray(0, bodyEnd)), b, bodyEnd)) {
-        fail('hash_mismatch', st.name, h.seq, `stored hash of seq ${h.seq} is not the SHA-256 of its bytes: the event was edited`, item);
+      const bodyEnd = re - 32;
+      if (nativeBatch ? i === badAt : !batchPooled && !equal32(sha256(b.subarray(rs, bodyEnd)), b, bodyEnd)) {
+        fail('hash_mismatch', st.name, h.seq, `stored hash of seq ${h.seq} is not the SHA-256 of its bytes: the event was edited`, at(i));
         break outer;
       }
       const s = st.summary;
@@ -234,20 +306,20 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
         const exp = start === 'genesis' ? { seq: 1, prevHash: null as string | null } : start === 'any' ? null : start[st.name] ? { seq: start[st.name]!.seq, prevHash: start[st.name]!.prevHash } : { seq: 1, prevHash: null };
         if (exp && (h.seq !== exp.seq || !(exp.prevHash === null ? isZero(b, h.prevHashAt) : b.toString('hex', h.prevHashAt, h.prevHashAt + 32) === exp.prevHash))) {
           if (h.seq > exp.seq) {
-            fail('gap', st.name, h.seq, `node ${st.name} starts at seq ${h.seq}; expected seq ${exp.seq}`, item);
+            fail('gap', st.name, h.seq, `node ${st.name} starts at seq ${h.seq}; expected seq ${exp.seq}`, at(i));
             pending = { finding: finding!, nodeState: st, missing: exp.seq, remaining: window };
             finding = null;
             events++;
             continue;
           }
-          fail('bad_start', st.name, h.seq, `node ${st.name} starts at seq ${h.seq} with prevHash ${b.toString('hex', h.prevHashAt, h.prevHashAt + 32).slice(0, 16)}…; expected seq ${exp.seq} with ${exp.prevHash ? 'prevHash ' + exp.prevHash.slice(0, 16) + '…' : 'a zero prevHash'}`, item);
+          fail('bad_start', st.name, h.seq, `node ${st.name} starts at seq ${h.seq} with prevHash ${b.toString('hex', h.prevHashAt, h.prevHashAt + 32).slice(0, 16)}…; expected seq ${exp.seq} with ${exp.prevHash ? 'prevHash ' + exp.prevHash.slice(0, 16) + '…' : 'a zero prevHash'}`, at(i));
           break outer;
         }
         s.firstSeq = h.seq;
         s.firstPrevHash = b.toString('hex', h.prevHashAt, h.prevHashAt + 32);
       } else if (h.seq !== st.expected) {
         if (h.seq > st.expected) {
-          fail('gap', st.name, h.seq, `seq ${st.expected} of node ${st.name} is missing (next is ${h.seq})`, item);
+          fail('gap', st.name, h.seq, `seq ${st.expected} of node ${st.name} is missing (next is ${h.seq})`, at(i));
           pending = { finding: finding!, nodeState: st, missing: st.expected, remaining: window };
           finding = null;
           events++;
@@ -255,18 +327,18 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
         }
         const r = ringFind(st, h.seq);
         if (r >= 0 && eq32(st.ringBuf[r]!, st.ringAt[r]!, b, bodyEnd)) {
-          fail('duplicate', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears again (expected seq ${st.expected})`, item);
+          fail('duplicate', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears again (expected seq ${st.expected})`, at(i));
         } else {
-          fail('reordered', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears after seq ${st.expected - 1}`, item);
+          fail('reordered', st.name, h.seq, `seq ${h.seq} of node ${st.name} appears after seq ${st.expected - 1}`, at(i));
         }
         break outer;
       } else if (!eq32(st.lastHashBuf, st.lastHashAt, b, h.prevHashAt)) {
-        fail('chain_broken', st.name, h.seq, `prevHash of seq ${h.seq} is not the hash of seq ${h.seq - 1}: seq ${h.seq - 1} was replaced or the chain was spliced`, item);
+        fail('chain_broken', st.name, h.seq, `prevHash of seq ${h.seq} is not the hash of seq ${h.seq - 1}: seq ${h.seq - 1} was replaced or the chain was spliced`, at(i));
         break outer;
       }
-      if (h.kind === 3 && b.length > 0 && isCheckpointOp(b, h.opStart, h.opEnd)) {
-        const bad = checkCheckpoint(codec, b, st, h.seq, trusted);
-        if (bad) { fail(bad[0], st.name, h.seq, bad[1], item); break outer; }
+      if (h.kind === 3 && isCheckpointOp(b, h.opStart, h.opEnd)) {
+        const bad = checkCheckpoint(codec, b.subarray(rs, re), st, h.seq, trusted);
+        if (bad) { fail(bad[0], st.name, h.seq, bad[1], at(i)); break outer; }
         checkpoints++;
       }
       st.expected = h.seq + 1;
@@ -277,7 +349,7 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes>> | 
       const slot = h.seq % RING;
       st.ringSeq[slot] = h.seq; st.ringBuf[slot] = b; st.ringAt[slot] = bodyEnd;
       events++;
-      bytes += b.length;
+      bytes += re - rs;
       if (opts.onProgress && events >= nextProgress) { nextProgress += progressEvery; opts.onProgress({ events, bytes }); }
     }
     if (batchPooled) {

@@ -12,7 +12,7 @@ import type { FileCatalog } from './file-catalog.js';
 export { replay, type ReplayTarget, type ReplayOptions, type ReplayReport, type ReplayProgress } from './replay.js';
 export { catalogTarget, vectorTarget, clickhouseTarget, vectorStateHash, storeView, serviceView } from './targets.js';
 export { createFileCatalog, type FileCatalog, type CatalogEntry } from './file-catalog.js';
-export { journalEvents, journalEventsRaw, journalBytes, readKafkaRangeBytes, readKafkaRangeEvents, type KafkaRangeOptions } from './sources.js';
+export { journalEvents, journalEventsRaw, journalBytes, journalRecords, readKafkaRangeBytes, readKafkaRangeEvents, type KafkaRangeOptions } from './sources.js';
 export { directoryStateHash } from './directory-state.js';
 
 /** Options of `runReplay` (`vexfs replay`). */

@@ -5,9 +5,9 @@ import { createEventCodec, type EventCodec } from '../events/codec.js';
 import type { LoggedEvent } from '../log/event-log.js';
 import { readJournal } from '../log/journal/index.js';
 import { listSegments } from '../log/journal/segment.js';
-import { readContainer } from '../audit/container-file.js';
+import { readContainer, readContainerRecords } from '../audit/container-file.js';
 import { newHead, scanHead } from '../audit/event-bytes.js';
-import type { EventBytes } from '../audit/verify.js';
+import type { EventBytes, RecordBatch } from '../audit/verify.js';
 import { decodeBatches } from './decode-batches.js';
 
 /**
@@ -50,6 +50,18 @@ export async function* journalBytes(dir: string, opts: { batchSize?: number } = 
   if (segs.length === 0) throw new VexfsError(ErrorCodes.NOT_FOUND, `no journal segments in ${dir}`, { context: { dir } });
   for (const s of segs) {
     yield* readContainer(s.path, { batchSize: opts.batchSize ?? 4096, source: s.file });
+  }
+}
+
+/**
+ * The same records as `journalBytes`, as RecordBatches (one read chunk + record offsets, no object
+ * per event): what `audit verify` reads a journal with.
+ */
+export async function* journalRecords(dir: string, opts: { batchSize?: number } = {}): AsyncGenerator<RecordBatch> {
+  const segs = listSegments(dir);
+  if (segs.length === 0) throw new VexfsError(ErrorCodes.NOT_FOUND, `no journal segments in ${dir}`, { context: { dir } });
+  for (const s of segs) {
+    yield* readContainerRecords(s.path, { batchSize: opts.batchSize ?? 4096, source: s.file });
   }
 }
 

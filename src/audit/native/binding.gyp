@@ -1,0 +1,7 @@
+{
+  "targets": [{
+    "target_name": "sha256_batch",
+    "sources": ["sha256_batch.c"],
+    "cflags": ["-O2", "-Wno-deprecated-declarations"]
+  }]
+}
