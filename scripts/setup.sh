@@ -27,6 +27,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --strict-allow-scripts --no-audit --no-fund >/dev/null
 fi
 
+log "building fuse-native with the FUSE-context patch (uid/gid/pid in events)"
+bash src/producers/fuse/native/build.sh || echo "[setup] fuse-native could not be rebuilt: fs events will carry uid/gid/pid -1" >&2
+
 log "fetching Kafka broker jars (cached)"
 bash infra/kafka/fetch.sh >/dev/null
 log "ready"

@@ -39,6 +39,19 @@ export interface FuseOpsConfig {
   similarK: number;
   /** Largest xattr value accepted (bytes); above it setxattr fails with E2BIG. */
   xattrMaxValueBytes: number;
+  /**
+   * The FUSE context of the request being served, kept current by mount.ts (uid/gid/pid of the
+   * calling process); default: all -1 (unknown: fuse-native without the context patch, or unit tests).
+   */
+  context?: RequestContext;
+}
+
+/** uid, gid and pid of the process that made the request being served; -1 when unknown. */
+export interface RequestContext { uid: number; gid: number; pid: number }
+
+/** A request context holder with every field unknown (-1). */
+export function unknownContext(): RequestContext {
+  return { uid: -1, gid: -1, pid: -1 };
 }
 
 type Cb = (...args: any[]) => void;
@@ -67,6 +80,7 @@ function statOut(st: Stats): StatOut {
  */
 export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
   const { root, emitter, hooks } = cfg;
+  const ctx = cfg.context ?? unknownContext();
   const xattrs = createXattrStore(join(root, META_DIR));
   const started = Date.now();
   const opCounters = new Map<string, Map<number, { inc(): void }>>();
@@ -98,7 +112,7 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
       kind: 'fs', op, key: path,
       payload: fsPayload({
         path, path2, ino, fd, offset, size, result, errno: result < 0 ? -result : 0,
-        latencyUs: Math.round(secs * 1e6), mode, name, contentHash: hash,
+        latencyUs: Math.round(secs * 1e6), mode, name, contentHash: hash, uid: ctx.uid, gid: ctx.gid, pid: ctx.pid,
       }),
     });
     return emitter.durable();
@@ -569,7 +583,10 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
       try {
         const st = lstatQuiet(b);
         if (!st) return done(E.ENOENT);
-        const v = hooks && name === XATTR_EMBEDDING ? hooks.getEmbedding(path) ?? undefined : xattrs.get(st.ino, name);
+        // Only user.* names are ever stored (setxattr refuses the others): the kernel's security.capability
+        // check before each write is answered without touching the store.
+        const v = !name.startsWith('user.') ? undefined
+          : hooks && name === XATTR_EMBEDDING ? hooks.getEmbedding(path) ?? undefined : xattrs.get(st.ino, name);
         if (v === undefined) return done(E.ENODATA, undefined, st.ino);
         if (room > 0 && v.length > room) return done(E.ERANGE, undefined, st.ino);
         return done(0, v, st.ino);

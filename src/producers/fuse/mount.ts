@@ -2,8 +2,10 @@ import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { resolve as resolvePath } from 'node:path';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ErrorCodes, VexfsError } from '../../errors.js';
+import type { RequestContext } from './fuse-ops.js';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
@@ -21,6 +23,8 @@ export interface KernelCacheOptions {
 /** A mounted fuse-native filesystem. */
 export interface FuseMount {
   readonly mountpoint: string;
+  /** True when the fuse-native addon carries the context patch, so events get the caller's uid/gid/pid. */
+  readonly context: boolean;
   /** Unmounts (fusermount -uz, then the native teardown). Idempotent. */
   unmount(): Promise<void>;
 }
@@ -34,6 +38,7 @@ interface FuseInstance {
   _op_getxattr: (...a: any[]) => void;
   _op_listxattr: (...a: any[]) => void;
   _op_fgetattr: (...a: any[]) => void;
+  _handlers: Array<((...a: any[]) => unknown) | undefined>;
 }
 type FuseCtor = new (mnt: string, ops: Record<string, unknown>, opts: Record<string, unknown>) => FuseInstance;
 
@@ -78,11 +83,24 @@ export async function clearStaleMount(mountpoint: string, log: (msg: string) => 
 }
 
 /**
- * libfuse options fuse-native does not expose: backing inode numbers and real unlink of open files.
- * (big_writes/max_write were tried: with fuse-native's session the kernel still sends at most
- * 4080 bytes per write request, so they are left out.)
+ * libfuse options fuse-native does not expose: backing inode numbers, real unlink of open files,
+ * and `big_writes` (without it the kernel sends one page, 4 KiB, per write request; with it up to
+ * libfuse 2.9's max_write of 128 KiB, so a 1 MiB write(2) is 8 requests and 8 events, not 256).
  */
-const EXTRA_OPTIONS = 'use_ino,hard_remove';
+const EXTRA_OPTIONS = 'use_ino,hard_remove,big_writes';
+
+/**
+ * True when the loaded fuse-native addon was built with src/producers/fuse/native/fuse-native-context.patch
+ * (scripts/setup.sh does it): the first argument of every handler, the libfuse thread's locals buffer,
+ * then starts with the request's uid, gid and pid (uint32 each).
+ */
+export function fuseContextAvailable(): boolean {
+  try {
+    const dir = dirname(require.resolve('fuse-native/package.json'));
+    const binding = createRequire(`${dir}/index.js`)('node-gyp-build')(dir) as { vexfs_context?: number };
+    return binding.vexfs_context === 1;
+  } catch { return false; }
+}
 
 /** fuse-native drops a 0 option; the string '0' reaches libfuse and turns the cache off. */
 function timeoutOpt(v: number): number | string {
@@ -91,12 +109,13 @@ function timeoutOpt(v: number): number | string {
 
 /**
  * Mounts `ops` at `mountpoint` with fuse-native. Adds libfuse's `use_ino` (backing inode
- * numbers, so hard links look like hard links) and `hard_remove` (unlinking an open file
- * really unlinks it: our handlers hold real fds, so no `.fuse_hidden` renames are needed), and
+ * numbers, so hard links look like hard links), `hard_remove` (unlinking an open file
+ * really unlinks it: our handlers hold real fds, so no `.fuse_hidden` renames are needed) and
+ * `big_writes`, keeps `context` (if given) set to the uid/gid/pid of the request being served, and
  * routes getxattr/listxattr/fgetattr through handlers that see the caller's buffer size and fd.
  */
 export async function mountFuse(mountpoint: string, ops: Record<string, (...a: any[]) => void>, cache: KernelCacheOptions,
-  fsname = 'vexfs'): Promise<FuseMount> {
+  fsname = 'vexfs', context: RequestContext | null = null): Promise<FuseMount> {
   const Fuse = require('fuse-native') as FuseCtor;
   const mp = resolvePath(mountpoint);
   const fuse = new Fuse(mp, ops, {
@@ -136,10 +155,27 @@ export async function mountFuse(mountpoint: string, ops: Record<string, (...a: a
   fuse._op_fgetattr = (signal: (...a: any[]) => void, path: string, fd: number) => {
     ops.fgetattr!(path, fd, (err: number, st?: unknown) => signal(err, err ? undefined : statArray(st)));
   };
+  // With the context patch, copy each request's uid/gid/pid into `context` before its handler runs
+  // (handlers run one at a time on this thread and record their event synchronously).
+  const withContext = context !== null && fuseContextAvailable();
+  if (withContext) {
+    const handlers = fuse._handlers;
+    for (let i = 0; i < handlers.length; i++) {
+      const inner = handlers[i];
+      if (!inner) continue;
+      handlers[i] = function (this: unknown, locals: Buffer, ...rest: unknown[]) {
+        context.uid = locals.readUInt32LE(0);
+        context.gid = locals.readUInt32LE(4);
+        context.pid = locals.readUInt32LE(8);
+        return inner.call(this, locals, ...rest);
+      };
+    }
+  }
   await new Promise<void>((res, rej) => fuse.mount((err) => (err ? rej(err) : res())));
   let unmounted: Promise<void> | null = null;
   return {
     mountpoint: mp,
+    context: withContext,
     unmount() {
       unmounted ??= new Promise<void>((res, rej) => fuse.unmount((err) => (err ? rej(err) : res())));
       return unmounted;

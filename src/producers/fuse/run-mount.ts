@@ -6,7 +6,7 @@ import { ErrorCodes, VexfsError } from '../../errors.js';
 import type { EventLog } from '../../log/event-log.js';
 import { openJournal } from '../../log/journal/index.js';
 import { metrics } from '../../metrics/registry.js';
-import { createFuseOps } from './fuse-ops.js';
+import { createFuseOps, unknownContext } from './fuse-ops.js';
 import { clearStaleMount, mountFuse, type FuseMount } from './mount.js';
 import { resolveRunMountOptions, type RunMountOptions } from './options.js';
 
@@ -64,23 +64,26 @@ export async function runMount(options: RunMountOptions): Promise<RunningMount> 
     emitter.emit({ kind: 'system', op: 'stale-mount-cleared', key: mountpoint, payload: systemPayload({ type: 'stale-mount-cleared', message: staleCleared }) });
   }
   const hooks = o.hooks ? await o.hooks({ log, node: o.node, emitter }) : null;
+  const context = unknownContext();
   const ops = createFuseOps({
     root: backing, emitter: o.events ? emitter : null, hooks, contentHash: o.contentHash, similarK: o.similarK,
-    xattrMaxValueBytes: o.xattrMaxValueBytes,
+    xattrMaxValueBytes: o.xattrMaxValueBytes, context,
   });
   const cache = { attrTimeout: o.attrTimeout, entryTimeout: o.entryTimeout, kernelCache: o.kernelCache };
-  const attrs = { backing, mountpoint, attrTimeout: String(o.attrTimeout), entryTimeout: String(o.entryTimeout), kernelCache: String(o.kernelCache), events: String(o.events), pid: String(process.pid) };
+  const attrs: Record<string, string> = { backing, mountpoint, attrTimeout: String(o.attrTimeout), entryTimeout: String(o.entryTimeout), kernelCache: String(o.kernelCache), events: String(o.events), pid: String(process.pid) };
 
   let mount: FuseMount;
   try {
-    mount = await mountFuse(mountpoint, ops, cache);
+    mount = await mountFuse(mountpoint, ops, cache, 'vexfs', context);
   } catch (err) {
     if (owned) await log.close();
     throw new VexfsError(ErrorCodes.INVALID_ARGUMENT, `mounting ${backing} at ${mountpoint} failed: ${(err as Error).message}`, { context: { mountpoint, backing }, cause: err });
   }
+  // Whether fs events carry the caller's uid/gid/pid (fuse-native built with the context patch) or -1.
+  attrs.callerContext = String(mount.context);
   emitter.emit({ kind: 'system', op: 'mount', key: mountpoint, payload: systemPayload({ type: 'mount', message: `mounted ${backing} at ${mountpoint}`, attrs }) });
   await log.flush();
-  o.log(`mounted ${backing} at ${mountpoint} (journal ${o.dataDir}, fsync ${o.fsync}, attrTimeout ${o.attrTimeout}s, entryTimeout ${o.entryTimeout}s, kernelCache ${o.kernelCache})`);
+  o.log(`mounted ${backing} at ${mountpoint} (journal ${o.dataDir}, fsync ${o.fsync}, attrTimeout ${o.attrTimeout}s, entryTimeout ${o.entryTimeout}s, kernelCache ${o.kernelCache}, caller uid/gid/pid in events: ${mount.context ? 'yes' : 'no (fuse-native without the context patch: -1)'})`);
 
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => { resolveClosed = r; });
