@@ -225,7 +225,8 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes> | R
   const settleOldest = async (): Promise<boolean> => {
     const f = inFlight.shift()!;
     const bad = await f.bad;
-    if (bad >= 0 && !hashFinding) hashFinding = { position: f.start + bad, item: f.items[bad]! };
+    // an item the reader marked damaged is reported by the main loop as truncated/malformed, not as an edit
+    if (bad >= 0 && !hashFinding && !f.items[bad]!.error) hashFinding = { position: f.start + bad, item: f.items[bad]! };
     return bad >= 0;
   };
   let batchStart = 0;
@@ -366,7 +367,8 @@ export async function verify(source: AsyncIterable<ReadonlyArray<EventBytes> | R
   if (hashFinding) {
     const { position, item } = hashFinding as { position: number; item: EventBytes };
     const f = finding as AuditFinding | null;
-    if (!f || position <= f.position) {
+    // the main loop checks a record's envelope before its hash: at the same position a malformed record wins
+    if (!f || position < f.position || (position === f.position && f.reason !== 'truncated' && f.reason !== 'malformed')) {
       const hh = newHead();
       scanHead(item.bytes, hh);
       const seq = hh.seq;

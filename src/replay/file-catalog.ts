@@ -67,7 +67,7 @@ export interface FileCatalog {
   /** SHA-256 of the existing entries (path, type, size, target, and optionally mode and mtime): equal states, equal hashes. */
   stateHash(opts?: { mode?: boolean; times?: boolean }): string;
   readonly size: number;
-  /** Events applied, and the last seq/ts seen. */
+  /** Events applied, and the ts of the last fs event given to `apply` (a replay from raw records gives it only the mutating ones). */
   readonly applied: number;
   readonly lastTs: number;
 }
@@ -78,7 +78,9 @@ export interface CatalogOptions {
   trackContent?: boolean;
 }
 
-const MUTATING = new Set(['create', 'mknod', 'mkdir', 'symlink', 'link', 'write', 'truncate', 'ftruncate', 'unlink', 'rmdir', 'rename', 'chmod', 'utimens']);
+/** The fs ops that change the catalog; every other op leaves it as it is. */
+export const MUTATING_OPS: readonly string[] = ['create', 'mknod', 'mkdir', 'symlink', 'link', 'write', 'truncate', 'ftruncate', 'unlink', 'rmdir', 'rename', 'chmod', 'utimens'];
+const MUTATING = new Set(MUTATING_OPS);
 
 /** True for fs ops that change the catalog (the rest are reads). */
 export function isMutatingOp(op: string): boolean { return MUTATING.has(op); }

@@ -1,6 +1,11 @@
 import { ErrorCodes, VexfsError } from '../errors.js';
+import { createEventCodec, type EventCodec } from '../events/codec.js';
+import { KIND_OF_BRANCH } from '../events/schema.js';
 import type { Kind } from '../events/types.js';
 import type { LoggedEvent } from '../log/event-log.js';
+import { RECORD_STRIDE } from '../audit/container-file.js';
+import { newHead, scanHead } from '../audit/event-bytes.js';
+import { locationOf, type RecordBatch } from '../audit/verify.js';
 
 /** Something a replay rebuilds: the file catalog, a vector store, ClickHouse tables. */
 export interface ReplayTarget {
@@ -11,6 +16,12 @@ export interface ReplayTarget {
   finish?(): Promise<void>;
   /** A digest of the rebuilt state, compared with the live one. */
   stateHash?(): string | Promise<string>;
+  /**
+   * The events this target uses (it ignores the rest): kinds, and per kind the ops (absent: every op).
+   * When every target declares it, a replay from raw records (journalRecords) does not decode the
+   * others at all. Absent: every event.
+   */
+  readonly accepts?: { kinds: readonly Kind[]; ops?: Partial<Record<Kind, readonly string[]>> };
 }
 
 /** Progress of a replay, reported to `onProgress`. */
@@ -42,6 +53,8 @@ export interface ReplayOptions {
   /** Default 50,000. */
   progressEvery?: number;
   signal?: AbortSignal;
+  /** Codec for raw record sources; default the current contract. */
+  codec?: EventCodec;
 }
 
 /** What a replay did. */
@@ -59,7 +72,7 @@ export interface ReplayReport {
   stateHashes: Record<string, string>;
 }
 
-const KNOWN = new Set(['fromSeq', 'fromTs', 'toSeq', 'toTs', 'kinds', 'dryRun', 'onProgress', 'progressEvery', 'signal']);
+const KNOWN = new Set(['fromSeq', 'fromTs', 'toSeq', 'toTs', 'kinds', 'dryRun', 'onProgress', 'progressEvery', 'signal', 'codec']);
 
 function validate(opts: ReplayOptions): void {
   for (const k of Object.keys(opts)) if (!KNOWN.has(k)) throw new VexfsError(ErrorCodes.CONFIG_INVALID, `unknown replay option '${k}'; allowed: ${[...KNOWN].join(', ')}`, { context: { key: k } });
@@ -71,9 +84,11 @@ function validate(opts: ReplayOptions): void {
 
 /**
  * Replays a source (journal or Kafka range, in seq order) into fresh targets. Pull-based: the
- * next batch is read only after every target applied the previous one.
+ * next batch is read only after every target applied the previous one. A source of raw records
+ * (journalRecords) is read by the event head alone, and only the events some target accepts are
+ * decoded (all of them when a target declares no `accepts`; none on a dry run).
  */
-export async function replay(source: AsyncIterable<LoggedEvent[]>, targets: readonly ReplayTarget[], opts: ReplayOptions = {}): Promise<ReplayReport> {
+export async function replay(source: AsyncIterable<LoggedEvent[] | RecordBatch>, targets: readonly ReplayTarget[], opts: ReplayOptions = {}): Promise<ReplayReport> {
   validate(opts);
   const t0 = performance.now();
   const kinds = opts.kinds ? new Set(opts.kinds) : null;
@@ -87,8 +102,50 @@ export async function replay(source: AsyncIterable<LoggedEvent[]>, targets: read
     return { events, seq: lastSeq, ts: lastTs, elapsedMs, eventsPerSecond: elapsedMs > 0 ? events / (elapsedMs / 1000) : 0 };
   };
   const filtering = kinds !== null || opts.fromSeq !== undefined || opts.fromTs !== undefined || opts.toSeq !== undefined || opts.toTs !== undefined;
+  const want = wantedMatcher(targets);
+  const codec = opts.codec ?? createEventCodec();
+  const h = newHead();
+  let prevSeq = 0;
+  let prevNode = '';
   outer: for await (const raw of source) {
     if (opts.signal?.aborted) break;
+    if (isRecords(raw)) {
+      // head-only pass: count and filter every event, decode the ones a target uses
+      const buf = raw.buf;
+      const offs = raw.offs;
+      const out: LoggedEvent[] = [];
+      let stop = false;
+      let n = 0;
+      for (let i = 0; i < raw.count; i++) {
+        const k = i * RECORD_STRIDE;
+        const rs = offs[k + 1]!;
+        const re = offs[k + 2]!;
+        if (!scanHead(buf, h, rs, re)) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: the record at ${raw.source} offset ${raw.bufAt + offs[k]!} is not a VexFS event; run audit verify`, { context: { location: `${raw.source} offset ${raw.bufAt + offs[k]!}` } });
+        if (h.seq !== prevSeq + 1 && prevSeq !== 0) {
+          const node = buf.toString('utf8', h.nodeStart, h.nodeEnd);
+          if (node === prevNode) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: seq ${h.seq} of node ${node} follows seq ${prevSeq} (${raw.source} offset ${raw.bufAt + offs[k]!}); run audit verify`, { context: { location: `${raw.source} offset ${raw.bufAt + offs[k]!}` } });
+          prevNode = node;
+        } else if (prevSeq === 0) prevNode = buf.toString('utf8', h.nodeStart, h.nodeEnd);
+        prevSeq = h.seq;
+        const kind = KIND_OF_BRANCH[h.kind]!;
+        if ((opts.toSeq !== undefined && h.seq > opts.toSeq) || (opts.toTs !== undefined && h.ts > opts.toTs)) { stop = true; break; }
+        if ((opts.fromSeq !== undefined && h.seq < opts.fromSeq) || (opts.fromTs !== undefined && h.ts < opts.fromTs) || (kinds && !kinds.has(kind))) continue;
+        byKind[kind]++;
+        if (events + n === 0) { firstSeq = h.seq; firstTs = h.ts; }
+        n++;
+        lastSeq = h.seq; lastTs = h.ts;
+        if (!dry && (want === null || want(h.kind, buf, h.opStart, h.opEnd))) out.push({ event: codec.decode(buf, rs).event, bytes: buf.subarray(rs, re) });
+      }
+      events += n;
+      if (out.length) for (const t of targets) { const r = t.apply(out); if (r) await r; }
+      if (opts.onProgress && events >= next) { next = events + every; opts.onProgress(progress()); }
+      if (stop) break;
+      if (raw.error) {
+        const e = raw.error;
+        throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: ${e.error!.message} (${locationOf(e) ?? ''}); run audit verify`, { context: { location: locationOf(e) } });
+      }
+      continue;
+    }
     let batch: LoggedEvent[] = raw;
     if (filtering) {
       batch = [];
@@ -117,4 +174,42 @@ export async function replay(source: AsyncIterable<LoggedEvent[]>, targets: read
   const p = progress();
   opts.onProgress?.(p);
   return { dryRun: dry, events, byKind, firstSeq, lastSeq, firstTs, lastTs, elapsedMs: p.elapsedMs, eventsPerSecond: p.eventsPerSecond, stateHashes };
+}
+
+function isRecords(x: unknown): x is RecordBatch {
+  return (x as RecordBatch).offs instanceof Int32Array;
+}
+
+/**
+ * From the targets' `accepts`: a test on an event's head bytes (kind branch, op bytes) that is true
+ * when some target uses the event; null when a target takes every event.
+ */
+function wantedMatcher(targets: readonly ReplayTarget[]): ((kind: number, b: Buffer, opStart: number, opEnd: number) => boolean) | null {
+  if (targets.length === 0 || targets.some((t) => !t.accepts)) return null;
+  // per kind branch: null = no target wants it, 'all' = every op, else the op names' bytes
+  const byBranch: (Buffer[] | 'all' | null)[] = KIND_OF_BRANCH.map(() => null);
+  for (const t of targets) {
+    for (const k of t.accepts!.kinds) {
+      const br = KIND_OF_BRANCH.indexOf(k);
+      const ops = t.accepts!.ops?.[k];
+      if (!ops) { byBranch[br] = 'all'; continue; }
+      const cur = byBranch[br];
+      if (cur === 'all') continue;
+      byBranch[br] = [...(cur ?? []), ...ops.map((o) => Buffer.from(o, 'utf8'))];
+    }
+  }
+  return (kind, b, s, e) => {
+    const m = byBranch[kind];
+    if (m === null || m === undefined) return false;
+    if (m === 'all') return true;
+    const len = e - s;
+    for (let j = 0; j < m.length; j++) {
+      const op = m[j]!;
+      if (op.length !== len) continue;
+      let same = true;
+      for (let q = 0; q < len; q++) if (b[s + q] !== op[q]) { same = false; break; }
+      if (same) return true;
+    }
+    return false;
+  };
 }

@@ -55,13 +55,21 @@ export async function* journalBytes(dir: string, opts: { batchSize?: number } = 
 
 /**
  * The same records as `journalBytes`, as RecordBatches (one read chunk + record offsets, no object
- * per event): what `audit verify` reads a journal with.
+ * per event): what `audit verify` and `replay` read a journal with. `fromSeq` skips whole segments
+ * before it (replay filters the rest); `tolerateTail` ends the read quietly at a partial block at
+ * the end of the newest segment (a node still appending), as the journal reader does.
  */
-export async function* journalRecords(dir: string, opts: { batchSize?: number } = {}): AsyncGenerator<RecordBatch> {
+export async function* journalRecords(dir: string, opts: { batchSize?: number; fromSeq?: number; tolerateTail?: boolean } = {}): AsyncGenerator<RecordBatch> {
   const segs = listSegments(dir);
   if (segs.length === 0) throw new VexfsError(ErrorCodes.NOT_FOUND, `no journal segments in ${dir}`, { context: { dir } });
-  for (const s of segs) {
-    yield* readContainerRecords(s.path, { batchSize: opts.batchSize ?? 4096, source: s.file });
+  let first = 0;
+  if (opts.fromSeq !== undefined) for (let i = 0; i < segs.length; i++) if (segs[i]!.firstSeq <= opts.fromSeq) first = i;
+  for (let i = first; i < segs.length; i++) {
+    const s = segs[i]!;
+    for await (const b of readContainerRecords(s.path, { batchSize: opts.batchSize ?? 4096, source: s.file })) {
+      if (opts.tolerateTail && i === segs.length - 1 && b.error?.error?.reason === 'truncated') delete b.error;
+      yield b;
+    }
   }
 }
 

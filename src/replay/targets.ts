@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VexEvent } from '../events/types.js';
 import type { LoggedEvent } from '../log/event-log.js';
 import type { Batch, Sink } from '../sinks/sink.js';
-import { createFileCatalog, type CatalogOptions, type FileCatalog } from './file-catalog.js';
+import { createFileCatalog, MUTATING_OPS, type CatalogOptions, type FileCatalog } from './file-catalog.js';
 import type { ReplayTarget } from './replay.js';
 
 /** Replays fs events into a fresh file catalog. */
@@ -11,6 +11,8 @@ export function catalogTarget(opts: CatalogOptions = {}): ReplayTarget & { catal
   return {
     name: 'catalog',
     catalog,
+    // the catalog changes only on mutating fs ops: a raw-record replay skips decoding the rest
+    accepts: { kinds: ['fs'], ops: { fs: MUTATING_OPS } },
     apply(batch) { for (const e of batch) catalog.apply(e.event); },
     stateHash: () => catalog.stateHash({ mode: true, times: true }),
   };
@@ -66,6 +68,7 @@ export function vectorTarget(store: ReplayableVectorStore): ReplayTarget & { sto
     name: 'vector',
     store,
     applied: 0,
+    accepts: { kinds: ['vector'] as const },
     apply(batch: readonly LoggedEvent[]) { for (const e of batch) if (e.event.kind === 'vector' && store.apply(e.event)) t.applied++; },
     stateHash: () => vectorStateHash(storeView(store)),
   };
