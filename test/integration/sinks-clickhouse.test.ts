@@ -87,9 +87,10 @@ for (const mode of ['chdb', 'server'] as const) {
       dl.got.length = 0;
       await sink.write(batch(events, 'journal:n1:bad'));
       assert.deepEqual(dl.got.map((d) => d.source).sort(), ['journal:n1:13', 'journal:n1:8']);
+      // RowBinary cannot carry a malformed UUID, so the encoder refuses it before the insert
       const uuid = dl.got.find((d) => d.source === 'journal:n1:8')!;
-      assert.match(uuid.reason, /UUID|uuid|parse/i);
-      assert.equal(uuid.code, 'VEXFS_STORE_REJECTED');
+      assert.match(uuid.reason, /UUID/);
+      assert.equal(uuid.code, 'VEXFS_EVENT_INVALID');
       assert.match(uuid.stage, /^sink:clickhouse/);
       assert.equal(createEventCodec().fromSingleObject(uuid.value!).id, 'not-a-uuid', 'the letter carries the event as single-object Avro');
       const nan = dl.got.find((d) => d.source === 'journal:n1:13')!;

@@ -8,7 +8,8 @@ import type { DeadLetterPort } from '../../processors/dead-letter.js';
 import { eventDeadLetter, reasonLabel } from '../dead-letter.js';
 import type { Batch, Sink } from '../sink.js';
 import { openStore, resolveStoreConfig, type StoreConfig } from './open-store.js';
-import { TABLES, TsvWriter, tsvString, writeRow } from './rows.js';
+import { BINARY_TYPES, RowBinaryWriter, writeBinaryRow } from './row-binary.js';
+import { TABLES, tsvString } from './rows.js';
 import { classifyStoreError, isBadData, type ClickhouseStore } from './store.js';
 
 /** Backoff of transient store failures inside write(). */
@@ -123,14 +124,15 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   }
 
   /** Inserts rows [from, to) of `w`; on bad data splits them until the bad rows are alone, dead-letters those. */
-  async function insertRows(s: ClickhouseStore, table: string, columns: readonly string[], events: VexEvent[], w: TsvWriter, from: number, to: number, token: string, dead: Rejected[]): Promise<number> {
+  async function insertRows(s: ClickhouseStore, kind: Kind, events: VexEvent[], w: RowBinaryWriter, from: number, to: number, token: string, dead: Rejected[]): Promise<number> {
+    const { table, columns } = TABLES[kind];
     try {
       await withRetry(`inserting into ${table}`, async (attempt) => {
         // Without dedup tokens, an insert whose fate is unknown (the process died, or the
         // request failed mid-way) may have landed: look before inserting it again, so the
         // materialized views do not count it twice.
         if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await landed(s, table, events.slice(from, to)))) return;
-        await s.insertTsv(`${db}.${table}`, columns, w.rows(from, to), token);
+        await s.insertRowBinary(`${db}.${table}`, columns, BINARY_TYPES[kind], w.rows(from, to), token);
       });
       return to - from;
     } catch (err) {
@@ -141,8 +143,8 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       }
       // Sub-batch tokens are deterministic too, so a retried bad batch splits the same way.
       const mid = (from + to) >> 1;
-      return (await insertRows(s, table, columns, events, w, from, mid, `${token}/0`, dead))
-        + (await insertRows(s, table, columns, events, w, mid, to, `${token}/1`, dead));
+      return (await insertRows(s, kind, events, w, from, mid, `${token}/0`, dead))
+        + (await insertRows(s, kind, events, w, mid, to, `${token}/1`, dead));
     }
   }
 
@@ -160,15 +162,15 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     const t0 = performance.now();
     const token = batch.position.token;
     const dead: Rejected[] = [];
-    const byKind = new Map<Kind, { events: VexEvent[]; w: TsvWriter }>();
+    const byKind = new Map<Kind, { events: VexEvent[]; w: RowBinaryWriter }>();
     let newestUs = 0;
     for (const ev of batch.events) {
       let g = byKind.get(ev?.kind);
       if (!g) {
         if (!TABLES[ev?.kind]) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `unknown event kind ${JSON.stringify(ev?.kind)}` }); continue; }
-        byKind.set(ev.kind, (g = { events: [], w: new TsvWriter(Math.max(4096, batch.events.length * 160)) }));
+        byKind.set(ev.kind, (g = { events: [], w: new RowBinaryWriter(Math.max(4096, batch.events.length * 160)) }));
       }
-      try { writeRow(g.w, ev); }
+      try { writeBinaryRow(g.w, ev); }
       catch (err) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `not encodable as a ${TABLES[ev.kind].table} row: ${(err as Error).message}` }); continue; }
       g.events.push(ev);
       if (ev.ts > newestUs) newestUs = ev.ts;
@@ -181,8 +183,8 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     // Tables are independent: insert them concurrently, acknowledge when all are.
     const settled = await Promise.allSettled(KINDS.filter((k) => (byKind.get(k)?.events.length ?? 0) > 0).map(async (kind) => {
       const g = byKind.get(kind)!;
-      const { table, columns } = TABLES[kind];
-      const n = await insertRows(s, table, columns, g.events, g.w, 0, g.events.length, `${token}|${table}`, dead);
+      const { table } = TABLES[kind];
+      const n = await insertRows(s, kind, g.events, g.w, 0, g.events.length, `${token}|${table}`, dead);
       metrics.sinkRows.inc({ table }, n);
       return n;
     }));

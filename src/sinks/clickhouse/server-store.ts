@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createClient, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import { classifyStoreError, dialectOf, type ClickhouseStore, type TextFormat } from './store.js';
 
@@ -54,6 +55,18 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<Clickho
           values: Readable.from([rows], { objectMode: false }),
           ...(dialect === 'modern' ? { clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1 } } : {}),
         });
+      } catch (err) { throw classifyStoreError(err, { ...ctx, table }); }
+    },
+    async insertRowBinary(table, columns, _types, rows, token) {
+      // @clickhouse/client's insert() takes text and JSON formats only: exec() sends the body as is.
+      try {
+        const res = await client.exec({
+          query: `INSERT INTO ${table} (${columns.map((c) => `\`${c}\``).join(', ')}) FORMAT RowBinary`,
+          values: Readable.from([rows], { objectMode: false }),
+          ...(dialect === 'modern' ? { clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, optimize_on_insert: 0 } } : {}),
+        });
+        res.stream.resume();
+        await finished(res.stream);
       } catch (err) { throw classifyStoreError(err, { ...ctx, table }); }
     },
     async close() { await client.close(); },

@@ -23,6 +23,12 @@ export interface ClickhouseStore {
   query(sql: string, format?: TextFormat): Promise<string>;
   /** Inserts TabSeparated rows into `table` (db-qualified) with a deduplication token (used where supported). */
   insertTsv(table: string, columns: readonly string[], rows: Buffer, token: string): Promise<void>;
+  /**
+   * Inserts RowBinary rows (the sink's format: see row-binary.ts) into `table`; `types` are
+   * the RowBinary types of `columns` (chDB reads the rows through `file()` with that structure;
+   * a server reads them as the table's own types, which must have the same binary layout).
+   */
+  insertRowBinary(table: string, columns: readonly string[], types: readonly string[], rows: Buffer, token: string): Promise<void>;
   close(): Promise<void>;
 }
 
