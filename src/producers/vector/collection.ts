@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import hnswlib from 'hnswlib-node';
+import { createBruteForceIndex, loadBruteForceIndex, type BruteForceIndex } from './bruteforce-index.js';
+import { createHnswIndex, loadHnswIndex } from './hnsw-index.js';
 import type { DistanceKernels, Metric } from './kernels.js';
-import { selectTopK } from './top-k.js';
+import type { IndexParams, VectorIndex } from './vector-index.js';
 
 /** A collection's definition: fixed at creation. */
 export interface CollectionSpec {
@@ -31,11 +32,18 @@ export interface CollectionTuning {
   exactFilterFraction: number;
   /** Initial HNSW capacity (doubles as needed). */
   initialCapacity: number;
+  /**
+   * The approximate index (the VectorIndex port) of a collection: hnswlib by default
+   * (`createHnswIndex`); `createBruteForceIndex` makes every search exact.
+   */
+  annFactory?: (params: IndexParams, kernels: DistanceKernels) => VectorIndex;
 }
 
 /**
- * One collection: an hnswlib HNSW index plus a contiguous Float32Array copy of every vector
- * (rows indexed by hnswlib label) used for `get`, exact search and snapshots. String ids map to
+ * One collection: string ids mapped to integer labels over two VectorIndex adapters: the
+ * approximate one (hnswlib, `ann`) and the exact one (brute force over a contiguous
+ * Float32Array of every vector, rows indexed by label), which also serves `get`, exact search
+ * and snapshots. String ids map to
  * integer labels; a deleted id's label is marked deleted in hnswlib and reused by the next new
  * id (hnswlib then updates that element in place), so churn does not grow the index.
  * Every method is synchronous; the order of calls fully determines the index (fixed seed), which
@@ -64,84 +72,67 @@ export interface Collection {
   bytes(): number;
 }
 
-const RANDOM_SEED = 100;
-
 interface State {
-  index: hnswlib.HierarchicalNSW;
-  capacity: number;
-  store: Float32Array;
+  ann: VectorIndex;
+  exact: BruteForceIndex;
   labelIds: (string | null)[];
   idToLabel: Map<string, number>;
   free: number[];
   nextLabel: number;
 }
 
-/** Creates an empty collection. */
-export function createCollection(spec: CollectionSpec, kernels: DistanceKernels, tuning: CollectionTuning): Collection {
-  const capacity = Math.max(16, tuning.initialCapacity);
-  const index = new hnswlib.HierarchicalNSW(spec.metric, spec.dim);
-  index.initIndex({ maxElements: capacity, m: spec.M, efConstruction: spec.efConstruction, randomSeed: RANDOM_SEED, allowReplaceDeleted: false });
-  return wrap(spec, kernels, tuning, {
-    index, capacity, store: new Float32Array(capacity * spec.dim), labelIds: [], idToLabel: new Map(), free: [], nextLabel: 0,
-  });
+function indexParams(spec: CollectionSpec, tuning: CollectionTuning): IndexParams {
+  return { dim: spec.dim, metric: spec.metric, M: spec.M, efConstruction: spec.efConstruction, initialCapacity: Math.max(16, tuning.initialCapacity) };
 }
 
-interface SavedMeta { version: 1; spec: CollectionSpec; nextLabel: number; labelIds: (string | null)[]; free: number[] }
+/** Creates an empty collection. */
+export function createCollection(spec: CollectionSpec, kernels: DistanceKernels, tuning: CollectionTuning): Collection {
+  const params = indexParams(spec, tuning);
+  const ann = (tuning.annFactory ?? createHnswIndex)(params, kernels);
+  return wrap(spec, tuning, { ann, exact: createBruteForceIndex(params, kernels), labelIds: [], idToLabel: new Map(), free: [], nextLabel: 0 });
+}
+
+interface SavedMeta { version: 1; spec: CollectionSpec; nextLabel: number; labelIds: (string | null)[]; free: number[]; ann?: 'hnsw' | 'bruteforce' }
 
 /** Loads a collection saved by `save(dir)`. */
 export function loadCollection(dir: string, kernels: DistanceKernels, tuning: CollectionTuning): Collection {
   const meta = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as SavedMeta;
   const { spec } = meta;
-  const index = new hnswlib.HierarchicalNSW(spec.metric, spec.dim);
-  index.readIndexSync(path.join(dir, 'index.hnsw'), false);
-  const capacity = Math.max(index.getMaxElements(), meta.nextLabel, 16);
-  const store = new Float32Array(capacity * spec.dim);
-  const raw = readFileSync(path.join(dir, 'vectors.f32'));
-  new Uint8Array(store.buffer).set(raw.subarray(0, Math.min(raw.length, store.byteLength)));
+  const params = indexParams(spec, tuning);
+  const labelIds = meta.labelIds;
+  const live = (l: number) => labelIds[l] != null;
+  const exact = loadBruteForceIndex(path.join(dir, 'vectors.f32'), params, kernels, live, meta.nextLabel);
+  let ann: VectorIndex;
+  if (meta.ann === 'bruteforce' || (tuning.annFactory !== undefined && tuning.annFactory !== createHnswIndex)) {
+    // A non-HNSW approximate index is rebuilt from the stored vectors.
+    ann = (tuning.annFactory ?? createHnswIndex)(params, kernels);
+    for (let l = 0; l < meta.nextLabel; l++) { const v = exact.vector(l); if (v !== null) ann.add(l, v); }
+  } else {
+    ann = loadHnswIndex(path.join(dir, 'index.hnsw'), params, live, meta.nextLabel);
+  }
   const idToLabel = new Map<string, number>();
-  meta.labelIds.forEach((id, label) => { if (id !== null) idToLabel.set(id, label); });
-  return wrap(spec, kernels, tuning, { index, capacity, store, labelIds: meta.labelIds, idToLabel, free: meta.free, nextLabel: meta.nextLabel });
+  labelIds.forEach((id, label) => { if (id !== null) idToLabel.set(id, label); });
+  return wrap(spec, tuning, { ann, exact, labelIds, idToLabel, free: meta.free, nextLabel: meta.nextLabel });
 }
 
-function wrap(spec: CollectionSpec, kernels: DistanceKernels, tuning: CollectionTuning, s: State): Collection {
-  const { dim, metric } = spec;
-  // hnswlib-node only takes plain arrays (it copies each element): one reused array per collection.
-  const scratch: number[] = new Array<number>(dim).fill(0);
-  let rowsScratch = new Int32Array(0);
-  let distScratch = new Float32Array(0);
-  let topPos = new Int32Array(0);
-  let topDist = new Float32Array(0);
+function wrap(spec: CollectionSpec, tuning: CollectionTuning, s: State): Collection {
+  const { ann, exact } = s;
 
-  function toScratch(v: Float32Array): number[] {
-    for (let i = 0; i < dim; i++) scratch[i] = v[i]!;
-    return scratch;
-  }
-  function grow(): void {
-    const capacity = s.capacity * 2;
-    s.index.resizeIndex(capacity);
-    const store = new Float32Array(capacity * dim);
-    store.set(s.store);
-    s.store = store;
-    s.capacity = capacity;
-  }
-  function ensureScratch(n: number, k: number): void {
-    if (rowsScratch.length < n) { rowsScratch = new Int32Array(Math.max(n, rowsScratch.length * 2)); distScratch = new Float32Array(rowsScratch.length); }
-    if (topPos.length < k) { topPos = new Int32Array(k); topDist = new Float32Array(k); }
+  function idsOf(labels: number[]): string[] {
+    const ids = new Array<string>(labels.length);
+    for (let i = 0; i < labels.length; i++) ids[i] = s.labelIds[labels[i]!]!;
+    return ids;
   }
   function exactSearch(query: Float32Array, k: number, prefix: string | null): { ids: string[]; distances: number[] } {
-    ensureScratch(s.nextLabel, k);
+    const rows = exact.rowScratch(s.nextLabel);
     let n = 0;
     for (let label = 0; label < s.nextLabel; label++) {
       const id = s.labelIds[label];
       if (id == null || (prefix !== null && !id.startsWith(prefix))) continue;
-      rowsScratch[n++] = label;
+      rows[n++] = label;
     }
-    kernels.batch(metric, query, s.store, rowsScratch, n, distScratch);
-    const m = selectTopK(distScratch, n, k, topPos, topDist);
-    const ids = new Array<string>(m);
-    const distances = new Array<number>(m);
-    for (let i = 0; i < m; i++) { ids[i] = s.labelIds[rowsScratch[topPos[i]!]!]!; distances[i] = topDist[i]!; }
-    return { ids, distances };
+    const r = exact.searchRows(query, k, rows, n);
+    return { ids: idsOf(r.labels), distances: r.distances };
   }
   function countPrefix(prefix: string): number {
     let n = 0;
@@ -149,7 +140,8 @@ function wrap(spec: CollectionSpec, kernels: DistanceKernels, tuning: Collection
     return n;
   }
   function removeLabel(label: number, id: string): void {
-    s.index.markDelete(label);
+    ann.remove(label);
+    exact.remove(label);
     s.idToLabel.delete(id);
     s.labelIds[label] = null;
     s.free.push(label);
@@ -161,22 +153,17 @@ function wrap(spec: CollectionSpec, kernels: DistanceKernels, tuning: Collection
     has(id) { return s.idToLabel.has(id); },
     get(id) {
       const label = s.idToLabel.get(id);
-      return label === undefined ? null : s.store.subarray(label * dim, (label + 1) * dim);
+      return label === undefined ? null : exact.vector(label);
     },
     upsert(id, v) {
       let label = s.idToLabel.get(id);
       if (label === undefined) {
-        label = s.free.pop();
-        if (label === undefined) {
-          if (s.nextLabel >= s.capacity) grow();
-          label = s.nextLabel++;
-        }
+        label = s.free.pop() ?? s.nextLabel++;
         s.idToLabel.set(id, label);
         s.labelIds[label] = id;
       }
-      s.store.set(v, label * dim);
-      // A reused (deleted) label is unmarked and updated in place by hnswlib.
-      s.index.addPoint(toScratch(v), label);
+      exact.add(label, v);
+      ann.add(label, v);
     },
     delete(id) {
       const label = s.idToLabel.get(id);
@@ -200,37 +187,33 @@ function wrap(spec: CollectionSpec, kernels: DistanceKernels, tuning: Collection
       for (const id of s.idToLabel.keys()) if (id.startsWith(prefix)) out.push(id);
       return out;
     },
-    search(query, k, ef, prefix, exact) {
+    search(query, k, ef, prefix, exactOnly) {
       const live = s.idToLabel.size;
-      if (live === 0) return { ids: [], distances: [], mode: exact || live <= tuning.exactBelow ? 'exact' : 'hnsw' };
+      if (live === 0) return { ids: [], distances: [], mode: exactOnly || live <= tuning.exactBelow ? 'exact' : 'hnsw' };
       if (prefix !== null && prefix !== '') {
         const matches = countPrefix(prefix);
         if (matches === 0) return { ids: [], distances: [], mode: 'exact-filtered' };
-        if (exact || matches <= tuning.exactBelow || matches <= live * tuning.exactFilterFraction) {
+        if (exactOnly || matches <= tuning.exactBelow || matches <= live * tuning.exactFilterFraction) {
           return { ...exactSearch(query, Math.min(k, matches), prefix), mode: 'exact-filtered' };
         }
-        const kk = Math.min(k, matches);
-        s.index.setEf(Math.max(ef, kk));
         const labelIds = s.labelIds;
-        const res = s.index.searchKnn(toScratch(query), kk, (label) => labelIds[label]?.startsWith(prefix) === true);
-        return { ids: res.neighbors.map((l) => labelIds[l]!), distances: res.distances, mode: 'hnsw-filtered' };
+        const r = ann.search(query, Math.min(k, matches), ef, (label) => labelIds[label]?.startsWith(prefix) === true);
+        return { ids: idsOf(r.labels), distances: r.distances, mode: 'hnsw-filtered' };
       }
       const kk = Math.min(k, live);
-      if (exact || live <= tuning.exactBelow) return { ...exactSearch(query, kk, null), mode: 'exact' };
-      s.index.setEf(Math.max(ef, kk));
-      const res = s.index.searchKnn(toScratch(query), kk);
-      return { ids: res.neighbors.map((l) => s.labelIds[l]!), distances: res.distances, mode: 'hnsw' };
+      if (exactOnly || live <= tuning.exactBelow) return { ...exactSearch(query, kk, null), mode: 'exact' };
+      const r = ann.search(query, kk, ef, null);
+      return { ids: idsOf(r.labels), distances: r.distances, mode: 'hnsw' };
     },
     save(dir) {
       mkdirSync(dir, { recursive: true });
-      s.index.writeIndexSync(path.join(dir, 'index.hnsw'));
-      const used = s.store.subarray(0, s.nextLabel * dim);
-      writeFileSync(path.join(dir, 'vectors.f32'), Buffer.from(used.buffer, used.byteOffset, used.byteLength));
-      const meta: SavedMeta = { version: 1, spec, nextLabel: s.nextLabel, labelIds: s.labelIds.slice(0, s.nextLabel).map((x) => x ?? null), free: s.free };
+      if (ann.kind === 'hnsw') ann.save(path.join(dir, 'index.hnsw'));
+      exact.save(path.join(dir, 'vectors.f32'));
+      const meta: SavedMeta = { version: 1, spec, nextLabel: s.nextLabel, labelIds: s.labelIds.slice(0, s.nextLabel).map((x) => x ?? null), free: s.free, ann: ann.kind };
       writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
     },
     bytes() {
-      return s.store.byteLength + s.capacity * (dim * 4 + spec.M * 2 * 4 + 64);
+      return exact.bytes() + (ann.kind === 'hnsw' ? ann.bytes() : 0);
     },
   };
 }

@@ -8,3 +8,6 @@ export { createBufferPool, sharedBufferPool, DEFAULT_TIERS, POOL_ALIGNMENT, type
 export { decodeEmbedding, toPooledFloat32, type VectorInput } from './vector-input.js';
 export type { CollectionSpec, SearchMode } from './collection.js';
 export { createVectorHooksFactory, type MountVectorHooks, type HooksContext } from './mount-hooks.js';
+export type { VectorIndex, IndexHits, IndexParams } from './vector-index.js';
+export { createHnswIndex, loadHnswIndex } from './hnsw-index.js';
+export { createBruteForceIndex, loadBruteForceIndex, type BruteForceIndex } from './bruteforce-index.js';
