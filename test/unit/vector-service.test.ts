@@ -95,6 +95,8 @@ test('bad input: a clear VexfsError with its code, nothing changed, and the fail
     ['NaN', () => svc.upsert('c', '/x', [1, NaN, 3, 4]), ErrorCodes.INVALID_VECTOR, /vector\[1\] is NaN/],
     ['Infinity', () => svc.upsert('c', '/x', [1, 2, Infinity, 4]), ErrorCodes.INVALID_VECTOR, /vector\[2\] is Infinity/],
     ['beyond float32', () => svc.upsert('c', '/x', [1, 2, 3, 1e39]), ErrorCodes.INVALID_VECTOR, /beyond float32 range/],
+    ['Float32Array NaN', () => svc.upsert('c', '/x', Float32Array.from([1, 2, NaN, 4])), ErrorCodes.INVALID_VECTOR, /vector\[2\] is NaN/],
+    ['Float32Array -Infinity query', () => svc.search('c', Float32Array.from([-Infinity, 2, 3, 4])), ErrorCodes.INVALID_VECTOR, /query vector\[0\] is -Infinity/],
     ['empty vector', () => svc.upsert('c', '/x', []), ErrorCodes.INVALID_VECTOR, /empty/],
     ['not a vector', () => svc.upsert('c', '/x', 'abc' as never), ErrorCodes.INVALID_VECTOR, /array of numbers/],
     ['zero vector under cosine', () => svc.upsert('c', '/x', [0, 0, 0, 0]), ErrorCodes.INVALID_VECTOR, /all zeros/],

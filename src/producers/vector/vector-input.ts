@@ -31,6 +31,18 @@ export function toPooledFloat32(input: unknown, dim: number | null, pool: Buffer
   }
   if (n > MAX_DIM) throw new VexfsError(ErrorCodes.INVALID_VECTOR, `${what} has ${n} dimensions; at most ${MAX_DIM} are allowed`);
   const out = pool.acquireFloat32(n);
+  if (input instanceof Float32Array) {
+    // Fast path (the common case): one bulk copy, then the finiteness check.
+    out.set(input);
+    for (let i = 0; i < n; i++) {
+      const x = out[i]!;
+      if (x - x !== 0) {
+        pool.release(out);
+        throw new VexfsError(ErrorCodes.INVALID_VECTOR, `${what}[${i}] is ${Number.isNaN(x) ? 'NaN' : String(x)}: every component must be a finite number`, { context: { index: i } });
+      }
+    }
+    return out;
+  }
   try {
     for (let i = 0; i < n; i++) {
       const x = src[i];

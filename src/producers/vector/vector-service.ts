@@ -129,7 +129,7 @@ export async function createVectorService(options: VectorServiceOptions): Promis
 
   /** Runs one operation and emits its event (success or failure); `fill` sets payload fields and returns the result. */
   function run<T>(op: string, collection: unknown, fill: (p: VectorPayload) => T, write = false): T {
-    const t0 = process.hrtime.bigint();
+    const t0 = performance.now();
     const name = typeof collection === 'string' ? collection : String(collection);
     const p = vectorPayload({ collection: name });
     let result: T;
@@ -139,13 +139,13 @@ export async function createVectorService(options: VectorServiceOptions): Promis
       const code = err instanceof VexfsError ? err.code : 'VEXFS_INTERNAL';
       p.errorCode = code;
       p.errorMessage = err instanceof Error ? err.message : String(err);
-      p.latencyUs = Number((process.hrtime.bigint() - t0) / 1000n);
+      p.latencyUs = Math.floor((performance.now() - t0) * 1000);
       sanitize(p);
       emitter.emit({ kind: 'vector', op, key: name, payload: p });
       metrics.vectorOps.inc({ op, result: code });
       throw err;
     }
-    p.latencyUs = Number((process.hrtime.bigint() - t0) / 1000n);
+    p.latencyUs = Math.floor((performance.now() - t0) * 1000);
     emitter.emit({ kind: 'vector', op, key: name, payload: p });
     metrics.vectorOps.inc({ op, result: 'ok' });
     if (write) { store.lastSeq = emitter.seq; maybeSnapshot(1); }
@@ -180,7 +180,9 @@ export async function createVectorService(options: VectorServiceOptions): Promis
   function searchParams(p: VectorPayload, c: Collection, opts: SearchOptions | undefined): { k: number; ef: number; prefix: string | null; exact: boolean } {
     const so = opts ?? {};
     if (so === null || typeof so !== 'object') badArg('search options must be an object');
-    for (const key of Object.keys(so)) if (!['k', 'ef', 'prefix', 'exact'].includes(key)) badArg(`unknown search option '${key}'; allowed: k, ef, prefix, exact`, { key });
+    for (const key in so) {
+      if (key !== 'k' && key !== 'ef' && key !== 'prefix' && key !== 'exact' && Object.hasOwn(so, key)) badArg(`unknown search option '${key}'; allowed: k, ef, prefix, exact`, { key });
+    }
     const k = so.k ?? 10;
     p.k = k;
     if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0 || k > o.maxK) badArg(`k=${String(k)} is invalid: an integer in 1..${o.maxK}`, { key: 'k', value: k });
@@ -198,11 +200,11 @@ export async function createVectorService(options: VectorServiceOptions): Promis
     if (so.exact !== undefined && typeof so.exact !== 'boolean') badArg(`exact must be a boolean (got ${typeof so.exact})`, { key: 'exact' });
     return { k, ef, prefix, exact: so.exact === true };
   }
-  function recordResults(p: VectorPayload, c: Collection, ids: string[], distances: number[], mode: SearchMode, t0: bigint): SearchHit[] {
+  function recordResults(p: VectorPayload, c: Collection, ids: string[], distances: number[], mode: SearchMode, t0: number): SearchHit[] {
     p.resultIds = ids;
     p.distances = distances;
     p.params.mode = mode;
-    metrics.vectorSearchDuration.observe({ collection: c.spec.name }, Number(process.hrtime.bigint() - t0) / 1e9);
+    metrics.vectorSearchDuration.observe({ collection: c.spec.name }, (performance.now() - t0) / 1000);
     const hits = new Array<SearchHit>(ids.length);
     for (let i = 0; i < ids.length; i++) hits[i] = { id: ids[i]!, distance: distances[i]! };
     return hits;
@@ -211,7 +213,7 @@ export async function createVectorService(options: VectorServiceOptions): Promis
     let q: Float32Array | null = null;
     try {
       return run(VectorOps.SEARCH, collection, (p) => {
-        const t0 = process.hrtime.bigint();
+        const t0 = performance.now();
         if (extra) Object.assign(p.params, extra);
         const c = collectionOf(p, collection);
         const sp = searchParams(p, c, opts);
@@ -390,7 +392,7 @@ export async function createVectorService(options: VectorServiceOptions): Promis
     },
     searchById(collection, id, opts) {
       return run(VectorOps.SEARCH, collection, (p) => {
-        const t0 = process.hrtime.bigint();
+        const t0 = performance.now();
         const c = collectionOf(p, collection);
         p.ids = [checkId(id)];
         const sp = searchParams(p, c, opts);
