@@ -1,7 +1,9 @@
 /**
  * Replay and verify throughput: replay_journal_events_per_s, verify_events_per_s, replay_kafka_events_per_s.
- * Baselines in the same run: the journal's own reader (codec.decode) for replay, node:crypto per event for verify.
- * Run: npx tsx bench/replay.ts   (REPLAY_BENCH_EVENTS, REPLAY_BENCH_KAFKA_EVENTS, KAFKA_BROKERS optional)
+ * Baselines in the same run: the journal's own reader (codec.decode of every event) and the replay through it for
+ * replay; node:crypto per event, and the native batch hash alone, for verify.
+ * Run: npx tsx bench/replay.ts   (REPLAY_BENCH_EVENTS, REPLAY_BENCH_KAFKA_EVENTS, KAFKA_BROKERS optional;
+ * REPLAY_BENCH_KAFKA=0 skips the Kafka part, REPLAY_BENCH_ROUNDS sets the rounds, default 3)
  */
 import { createHash, hash as nodeHash } from 'node:crypto';
 import { execSync } from 'node:child_process';
@@ -16,12 +18,16 @@ import { openJournal } from '../src/log/journal/index.js';
 import { startKafkaBroker } from '../src/infra/kafka-broker.js';
 import { attachCheckpointer } from '../src/audit/checkpointer.js';
 import { verify } from '../src/audit/verify.js';
-import { journalBytes, journalEvents, journalEventsRaw, readKafkaRangeEvents } from '../src/replay/sources.js';
-import { replay } from '../src/replay/replay.js';
+import { journalBytes, journalEvents, journalEventsRaw, journalRecords, readKafkaRangeEvents } from '../src/replay/sources.js';
+import { replay, type ReplayTarget } from '../src/replay/replay.js';
+import { nativeFirstBadIn } from '../src/audit/batch-hash.js';
 import { catalogTarget } from '../src/replay/targets.js';
 
 const N = Number(process.env.REPLAY_BENCH_EVENTS ?? 500_000);
 const NK = Number(process.env.REPLAY_BENCH_KAFKA_EVENTS ?? 100_000);
+const ROUNDS = Number(process.env.REPLAY_BENCH_ROUNDS ?? 3);
+const firstBadIn = nativeFirstBadIn();
+const load0 = loadavg()[0]!;
 const codec = createEventCodec();
 const work = mkdtempSync(join(tmpdir(), 'vexfs-bench-replay-'));
 
@@ -61,23 +67,40 @@ console.error(`recorded ${total} events in ${((performance.now() - tRec) / 1000)
 
 // warm-up (JIT, page cache)
 await replay(journalEvents(dirJ), [catalogTarget()], { toSeq: 50_000 });
+await replay(journalRecords(dirJ), [catalogTarget()], { toSeq: 50_000 });
+await verify(journalRecords(dirJ));
 
-// The machine is shared: each figure is the best of 3 runs, the runs of different figures interleaved.
+/** The catalog without its `accepts`: the replay decodes and hands it every event (the cost when a target uses them all). */
+function catalogTakingAll(): ReplayTarget {
+  const t = catalogTarget();
+  return { name: t.name, apply: (b) => t.apply(b), stateHash: t.stateHash! };
+}
+
+// The machine is shared: each figure is the best of ROUNDS runs, the runs of different figures interleaved.
 type M = { wall: number; cpu: number; seconds: number };
 const best: Record<string, M> = {};
 const keep = (k: string, m: M) => { const b = best[k]; if (!b || m.wall > b.wall) best[k] = m; };
 let verified = 0;
-for (let round = 0; round < 3; round++) {
-  keep('replay', await measure(total, () => replay(journalEvents(dirJ), [catalogTarget()])));
+const hashing = firstBadIn ? 'native' : 'node';
+const mustPass = (r: { ok: boolean; finding: unknown }) => { if (!r.ok) throw new Error(JSON.stringify(r.finding)); };
+for (let round = 0; round < ROUNDS; round++) {
+  // what `vexfs replay` runs: raw records, head-only, decoding the events the catalog uses
+  keep('replay', await measure(total, () => replay(journalRecords(dirJ), [catalogTarget()])));
+  keep('replayAll', await measure(total, () => replay(journalRecords(dirJ), [catalogTakingAll()])));
+  keep('replayDecoded', await measure(total, () => replay(journalEvents(dirJ), [catalogTarget()])));
   keep('replayBase', await measure(total, () => replay(journalEventsRaw(dirJ), [catalogTarget()])));
-  keep('verify', await measure(total, async () => { const r = await verify(journalBytes(dirJ)); if (!r.ok) throw new Error(JSON.stringify(r.finding)); verified = r.events; }));
-  keep('verifyW1', await measure(total, async () => { const r = await verify(journalBytes(dirJ), { workers: 1, workersAfter: 0 }); if (!r.ok) throw new Error(JSON.stringify(r.finding)); }));
-  // same reader, no checks: hashing each event with node:crypto only
+  // what `vexfs audit verify` runs: raw records, native batch hash check when the addon is built
+  keep('verify', await measure(total, async () => { const r = await verify(journalRecords(dirJ)); mustPass(r); verified = r.events; }));
+  keep('verifyNode', await measure(total, async () => mustPass(await verify(journalRecords(dirJ), { hashing: 'node' }))));
+  keep('verifyW1', await measure(total, async () => mustPass(await verify(journalRecords(dirJ), { workers: 1, workersAfter: 0 }))));
+  // same reader, no checks: hashing each event with node:crypto only / the native batch check only
   keep('verifyBase', await measure(total, async () => { for await (const b of journalBytes(dirJ)) for (const e of b) nodeHash('sha256', e.bytes.subarray(0, e.bytes.length - 32), 'buffer'); }));
+  if (firstBadIn) keep('verifyNativeBase', await measure(total, async () => { for await (const b of journalRecords(dirJ)) if (firstBadIn(b.buf, b.offs, b.count) >= 0) throw new Error('bad hash'); }));
   keep('readOnly', await measure(total, async () => { for await (const b of journalEvents(dirJ)) void b; }));
   keep('raw', await measure(total, async () => { let n = 0; for await (const b of journalBytes(dirJ)) n += b.length; }));
+  keep('rawRecords', await measure(total, async () => { let n = 0; for await (const b of journalRecords(dirJ)) n += b.count; }));
 }
-const replayFast = best.replay!, replayBase = best.replayBase!, verifyRun = best.verify!, verifyW1 = best.verifyW1!, verifyBase = best.verifyBase!, rawRead = best.raw!, readOnly = best.readOnly!;
+const replayFast = best.replay!, replayAll = best.replayAll!, replayDecoded = best.replayDecoded!, replayBase = best.replayBase!, verifyRun = best.verify!, verifyNode = best.verifyNode!, verifyW1 = best.verifyW1!, verifyBase = best.verifyBase!, verifyNativeBase = best.verifyNativeBase, rawRead = best.raw!, rawRecords = best.rawRecords!, readOnly = best.readOnly!;
 
 // contentHash cost: SHA-256 of each 4 KiB write (what the FUSE write handler adds when the option is on)
 const block = Buffer.alloc(4096, 7);
@@ -91,6 +114,7 @@ let kafka: { wall: number; cpu: number; seconds: number } | null = null;
 let kafkaNote = '';
 let own: Awaited<ReturnType<typeof startKafkaBroker>> | null = null;
 try {
+  if (process.env.REPLAY_BENCH_KAFKA === '0') throw new Error('skipped (REPLAY_BENCH_KAFKA=0)');
   const brokers = process.env.KAFKA_BROKERS ? process.env.KAFKA_BROKERS.split(',') : [(own = await startKafkaBroker()).brokers];
   const topic = `vexfs.bench.replay.${Date.now().toString(36)}`;
   const k = new Kafka({ clientId: 'vexfs-bench-replay', brokers, logLevel: logLevel.ERROR });
@@ -131,20 +155,34 @@ const result = {
   bench: 'replay',
   at: new Date().toISOString(),
   commit,
-  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: Number(loadavg()[0]!.toFixed(2)) },
-  conditions: `${total} fs events (${N} + checkpoints every 10,000) in a real journal (lazy fsync, 64 MiB segments), ~${Math.round((await dirBytes(dirJ)) / total)} B per event; replay = read + decode + apply to a fresh file catalog; each figure the best of 3 interleaved runs; verify = read + seq/prevHash checks + SHA-256 of every event + Ed25519 check of every checkpoint (${verified} events verified). Wall-clock figures on a shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}); *_per_cpu_s divide by this process's CPU time instead. ${kafkaNote}.`,
+  machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: Number(loadavg()[0]!.toFixed(2)), loadavg1mAtStart: Number(load0.toFixed(2)) },
+  conditions: `${total} fs events (${N} + checkpoints every 10,000; ops getattr, write, read, write, open, release, getattr, write, create, truncate in turn, so 5 in 10 change the catalog) in a real journal (lazy fsync, 64 MiB segments), ~${Math.round((await dirBytes(dirJ)) / total)} B per event; replay = read raw records + event head of every event + decode and apply the events the file catalog uses (mutating fs ops) + state hash, as vexfs replay does; replay_journal_all_decoded = the same decoding and applying every event; verify = read + seq/prevHash checks + SHA-256 of every event (hashing: ${hashing}${hashing === 'native' ? ', one call per batch into src/audit/native' : ''}) + Ed25519 check of every checkpoint (${verified} events verified), one thread; each figure the best of ${ROUNDS} interleaved runs. Wall-clock figures on a shared 2-core VM (load average ${load0.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end); *_per_cpu_s divide by this process's CPU time (all its threads) instead. ${kafkaNote}.`,
   metrics: {
     replay_journal_events_per_s: { value: r0(replayFast.wall), unit: 'events/s', target: 500_000, better: 'higher' },
     replay_journal_events_per_cpu_s: { value: r0(replayFast.cpu), unit: 'events/CPU-s', better: 'higher' },
-    replay_journal_raw_reader_events_per_s: { value: r0(replayBase.wall), unit: 'events/s', better: 'higher', note: 'the same replay through the raw segment reader (journalEventsRaw) instead of the journal reader' },
+    replay_journal_all_decoded_events_per_s: { value: r0(replayAll.wall), unit: 'events/s', better: 'higher', note: 'the same replay with a target that takes every event (all decoded and applied)' },
+    replay_journal_all_decoded_events_per_cpu_s: { value: r0(replayAll.cpu), unit: 'events/CPU-s', better: 'higher' },
+    replay_journal_decoded_reader_events_per_s: { value: r0(replayDecoded.wall), unit: 'events/s', better: 'higher', note: 'baseline: the earlier path, the journal reader decoding every event, then the catalog' },
+    replay_journal_decoded_reader_events_per_cpu_s: { value: r0(replayDecoded.cpu), unit: 'events/CPU-s', better: 'higher' },
+    replay_ratio_to_decoded_reader: { value: Number((replayFast.wall / replayDecoded.wall).toFixed(2)), unit: 'x', better: 'higher', note: 'replay_journal_events_per_s / replay_journal_decoded_reader_events_per_s, same run' },
+    replay_journal_raw_reader_events_per_s: { value: r0(replayBase.wall), unit: 'events/s', better: 'higher', note: 'the same replay through journalEventsRaw (raw container reader, every event decoded)' },
     replay_journal_read_only_events_per_s: { value: r0(readOnly.wall), unit: 'events/s', better: 'higher', note: 'baseline: the journal reader alone (read + decode, nothing applied)' },
     replay_ratio_to_read_only: { value: Number((replayFast.wall / readOnly.wall).toFixed(2)), unit: 'x', better: 'higher' },
-    verify_events_per_s: { value: r0(verifyRun.wall), unit: 'events/s', target: 1_000_000, better: 'higher' },
+    verify_events_per_s: { value: r0(verifyRun.wall), unit: 'events/s', target: 1_000_000, better: 'higher', note: `hashing: ${hashing}` },
     verify_events_per_cpu_s: { value: r0(verifyRun.cpu), unit: 'events/CPU-s', better: 'higher' },
-    verify_one_hash_worker_events_per_s: { value: r0(verifyW1.wall), unit: 'events/s', better: 'higher', note: 'workers: 1 (hashing in a worker thread beside the main loop)' },
+    verify_node_crypto_events_per_s: { value: r0(verifyNode.wall), unit: 'events/s', better: 'higher', note: "the same verify with hashing: 'node' (node:crypto one-shot hash per event)" },
+    verify_node_crypto_events_per_cpu_s: { value: r0(verifyNode.cpu), unit: 'events/CPU-s', better: 'higher' },
+    verify_ratio_to_node_crypto_verify: { value: Number((verifyRun.wall / verifyNode.wall).toFixed(2)), unit: 'x', better: 'higher', note: 'same run' },
+    verify_one_hash_worker_events_per_s: { value: r0(verifyW1.wall), unit: 'events/s', better: 'higher', note: 'workers: 1 (node:crypto hashing in a worker thread beside the main loop)' },
+    verify_one_hash_worker_events_per_cpu_s: { value: r0(verifyW1.cpu), unit: 'events/CPU-s', better: 'higher' },
     verify_baseline_node_crypto_hash_only_per_s: { value: r0(verifyBase.wall), unit: 'events/s', better: 'higher', note: 'read + node:crypto SHA-256 per event, no checks' },
     verify_ratio_to_node_crypto_baseline: { value: Number((verifyRun.wall / verifyBase.wall).toFixed(2)), unit: 'x', better: 'higher' },
+    ...(verifyNativeBase ? {
+      verify_baseline_native_hash_only_per_s: { value: r0(verifyNativeBase.wall), unit: 'events/s', better: 'higher', note: 'read records + the native batch hash check, no other checks' },
+      verify_ratio_to_native_hash_baseline: { value: Number((verifyRun.wall / verifyNativeBase.wall).toFixed(2)), unit: 'x', better: 'higher' },
+    } : {}),
     journal_raw_read_events_per_s: { value: r0(rawRead.wall), unit: 'events/s', better: 'higher' },
+    journal_raw_records_read_events_per_s: { value: r0(rawRecords.wall), unit: 'events/s', better: 'higher', note: 'segment files → RecordBatches (chunk + offsets)' },
     replay_kafka_events_per_s: kafka ? { value: r0(kafka.wall), unit: 'events/s', better: 'higher' } : { value: null, unit: 'events/s', better: 'higher', note: kafkaNote },
     content_hash_us_per_4k_write: { value: Number(contentHashUs.toFixed(2)), unit: 'µs', better: 'lower', note: 'SHA-256 of one 4 KiB FUSE write request (cost of fuse.contentHash=true)' },
   },

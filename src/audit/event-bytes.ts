@@ -6,6 +6,8 @@
 
 /** Where the head fields of one encoded event sit; filled in place by `scanHead` (reuse one per loop). */
 export interface EventHead {
+  idStart: number;
+  idEnd: number;
   nodeStart: number;
   nodeEnd: number;
   seq: number;
@@ -15,13 +17,17 @@ export interface EventHead {
   kind: number;
   opStart: number;
   opEnd: number;
+  /** Priority enum index: 0 critical, 1 normal, 2 bulk */
+  priority: number;
+  keyStart: number;
+  keyEnd: number;
   /** offset of the 32-byte prevHash; the stored hash is the last 32 bytes of the record */
   prevHashAt: number;
 }
 
 /** A fresh head to pass to `scanHead`. */
 export function newHead(): EventHead {
-  return { nodeStart: 0, nodeEnd: 0, seq: 0, ts: 0, kind: 0, opStart: 0, opEnd: 0, prevHashAt: 0 };
+  return { idStart: 0, idEnd: 0, nodeStart: 0, nodeEnd: 0, seq: 0, ts: 0, kind: 0, opStart: 0, opEnd: 0, priority: 0, keyStart: 0, keyEnd: 0, prevHashAt: 0 };
 }
 
 let pos = 0;
@@ -55,7 +61,9 @@ function skipString(b: Buffer, end: number): number {
  */
 export function scanHead(b: Buffer, h: EventHead, start = 0, end = b.length): boolean {
   pos = start;
-  if (skipString(b, end) < 0) return false; // id
+  const is = skipString(b, end);
+  if (is < 0) return false;
+  h.idStart = is; h.idEnd = pos;
   const ns = skipString(b, end);
   if (ns < 0) return false;
   h.nodeStart = ns; h.nodeEnd = pos;
@@ -66,7 +74,9 @@ export function scanHead(b: Buffer, h: EventHead, start = 0, end = b.length): bo
   if (os < 0) return false;
   h.opStart = os; h.opEnd = pos;
   const prio = readLong(b, end);
-  if (skipString(b, end) < 0) return false; // key
+  const ks = skipString(b, end);
+  if (ks < 0) return false;
+  h.priority = prio; h.keyStart = ks; h.keyEnd = pos;
   if (Number.isNaN(h.seq) || Number.isNaN(h.ts) || Number.isNaN(prio) || !(h.kind >= 0 && h.kind <= 3)) return false;
   h.prevHashAt = pos;
   // prevHash (32) + branch index (>= 1) + hash (32)

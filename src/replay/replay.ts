@@ -6,6 +6,7 @@ import type { LoggedEvent } from '../log/event-log.js';
 import { RECORD_STRIDE } from '../audit/container-file.js';
 import { newHead, scanHead } from '../audit/event-bytes.js';
 import { locationOf, type RecordBatch } from '../audit/verify.js';
+import { createHeadDecoder } from './head-decode.js';
 
 /** Something a replay rebuilds: the file catalog, a vector store, ClickHouse tables. */
 export interface ReplayTarget {
@@ -103,7 +104,7 @@ export async function replay(source: AsyncIterable<LoggedEvent[] | RecordBatch>,
   };
   const filtering = kinds !== null || opts.fromSeq !== undefined || opts.fromTs !== undefined || opts.toSeq !== undefined || opts.toTs !== undefined;
   const want = wantedMatcher(targets);
-  const codec = opts.codec ?? createEventCodec();
+  const decodeHead = createHeadDecoder(opts.codec ?? createEventCodec());
   const h = newHead();
   let prevSeq = 0;
   let prevNode = '';
@@ -134,7 +135,7 @@ export async function replay(source: AsyncIterable<LoggedEvent[] | RecordBatch>,
         if (events + n === 0) { firstSeq = h.seq; firstTs = h.ts; }
         n++;
         lastSeq = h.seq; lastTs = h.ts;
-        if (!dry && (want === null || want(h.kind, buf, h.opStart, h.opEnd))) out.push({ event: codec.decode(buf, rs).event, bytes: buf.subarray(rs, re) });
+        if (!dry && (want === null || want(h.kind, buf, h.opStart, h.opEnd))) out.push({ event: decodeHead(buf, h, re), bytes: buf.subarray(rs, re) });
       }
       events += n;
       if (out.length) for (const t of targets) { const r = t.apply(out); if (r) await r; }
