@@ -2,6 +2,8 @@ import { asyncScheduler, connect, map, merge, type Observable, type OperatorFunc
 import type { VexEvent } from '../events/types.js';
 import { metrics } from '../metrics/registry.js';
 import { countWindowStats } from './count-window-stats.js';
+import { Classifier } from './internals/classify.js';
+import { SKETCH_ACCURACY } from './internals/pane.js';
 import { detectAnomalies } from './detect-anomalies.js';
 import { detectOutliers } from './detect-outliers.js';
 import { discoverPatterns } from './discover-patterns.js';
@@ -28,14 +30,16 @@ export function analyse(opts: Readonly<ProcessorOptions>, node: string, schedule
   const on = { countWindows: true, timeWindows: true, anomalies: true, outliers: true, patterns: true, ...select };
   // connect() subscribes every branch before the source starts, so a synchronous source feeds them all.
   return (events$) => events$.pipe(connect((ev$) => {
+    // One classifier for every branch: each event is classified once (see Classifier).
+    const classifier = new Classifier(opts.prefixDepth, SKETCH_ACCURACY);
     const outs: Observable<VexEvent<'semantic'>>[] = [];
     if (on.countWindows) {
-      outs.push(ev$.pipe(countWindowStats({ windowSize: opts.windowSize, historySize: opts.historySize, slide: opts.countSlide, prefixDepth: opts.prefixDepth, maxGroups: opts.maxGroups }), map((s) => windowEvent(s, node))));
+      outs.push(ev$.pipe(countWindowStats({ windowSize: opts.windowSize, historySize: opts.historySize, slide: opts.countSlide, prefixDepth: opts.prefixDepth, maxGroups: opts.maxGroups, classifier }), map((s) => windowEvent(s, node))));
     }
     if (on.timeWindows || on.anomalies || on.outliers) {
       // Without time-window results, only the dimensions the detectors watch are computed.
       const dimensions = on.timeWindows ? undefined : (['all', 'process'] as const);
-      const windows = timeWindowStats({ dimensions, windowMs: opts.windowMs, slideMs: opts.slideMs, prefixDepth: opts.prefixDepth, maxGroups: opts.maxGroups, maxDistinctFiles: opts.maxDistinctFiles }, scheduler);
+      const windows = timeWindowStats({ dimensions, windowMs: opts.windowMs, slideMs: opts.slideMs, prefixDepth: opts.prefixDepth, maxGroups: opts.maxGroups, maxDistinctFiles: opts.maxDistinctFiles, classifier }, scheduler);
       const toEvent = map((a: Parameters<typeof anomalyEvent>[0]) => {
         metrics.anomalies.inc({ type: a.anomalyType, severity: a.severity });
         return anomalyEvent(a, node);
@@ -51,7 +55,7 @@ export function analyse(opts: Readonly<ProcessorOptions>, node: string, schedule
     if (on.patterns) {
       outs.push(ev$.pipe(discoverPatterns({
         minLength: opts.patternMinLength, maxLength: opts.patternMaxLength, minSupport: opts.patternMinSupport, minConfidence: opts.patternMinConfidence,
-        windowMs: opts.patternWindowMs, dimension: opts.patternDimension, prefixDepth: opts.prefixDepth, maxSequences: opts.patternMaxSequences, maxPerGroup: opts.patternMaxPerGroup,
+        windowMs: opts.patternWindowMs, dimension: opts.patternDimension, prefixDepth: opts.prefixDepth, maxSequences: opts.patternMaxSequences, maxPerGroup: opts.patternMaxPerGroup, classifier,
       }, scheduler), map((p) => patternEvent(p, node))));
     }
     return merge(...outs);

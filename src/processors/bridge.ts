@@ -26,7 +26,7 @@ export interface BridgeOptions {
 export const LANES: readonly Priority[] = ['critical', 'normal', 'bulk'];
 
 /** Up to batchSize queued events with their source entries and offsets (a lane queues chunks, so taking a batch is O(1)). */
-interface Chunk { events: VexEvent[]; entries: SourceEntry[]; offsets: number[] }
+interface Chunk { events: VexEvent[]; entries: SourceEntry[]; offsets: Float64Array; n: number }
 
 class Lane {
   chunks: Chunk[] = [];
@@ -51,6 +51,9 @@ class Lane {
  */
 export class Bridge {
   private readonly lanes = new Map<Priority, Lane>(LANES.map((l) => [l, new Lane(l)]));
+  private readonly byName: Record<Priority, Lane> = { critical: this.lanes.get('critical')!, normal: this.lanes.get('normal')!, bulk: this.lanes.get('bulk')! };
+  /** Lanes at or over capacity (kept on push and acknowledgement, so hasRoom() is O(1)). */
+  private fullLanes = 0;
   private readonly scheduler: SchedulerLike;
   private waiters: (() => void)[] = [];
   private idleWaiters: (() => void)[] = [];
@@ -65,8 +68,13 @@ export class Bridge {
 
   /** True while every lane is below its capacity. */
   hasRoom(): boolean {
-    for (const l of this.lanes.values()) if (l.size >= this.o.laneCapacity) return false;
-    return true;
+    return this.fullLanes === 0;
+  }
+
+  private recount(): void {
+    let n = 0;
+    for (const l of this.lanes.values()) if (l.size >= this.o.laneCapacity) n++;
+    this.fullLanes = n;
   }
 
   /** Resolves when every lane is below capacity again (rejects if the bridge failed). */
@@ -78,17 +86,20 @@ export class Bridge {
 
   /** Queues one event on `lane`; `entry` is released when the sink acknowledged it. */
   push(lane: Priority, ev: VexEvent, entry: SourceEntry, offset: number): void {
-    const l = this.lanes.get(lane)!;
+    const l = this.byName[lane];
     if (l.queued === 0) {
       l.oldestAt = performance.now();
       if (l.writing === 0) l.timer = this.scheduler.schedule(() => { l.timer = null; this.flush(l); }, this.o.flushMs);
     }
+    const size = this.o.batchSize;
     let c = l.chunks[l.chunks.length - 1];
-    if (c === undefined || c.events.length >= this.o.batchSize) { c = { events: [], entries: [], offsets: [] }; l.chunks.push(c); }
-    c.events.push(ev); c.entries.push(entry); c.offsets.push(offset);
+    if (c === undefined || c.n >= size) { c = { events: new Array(size), entries: new Array(size), offsets: new Float64Array(size), n: 0 }; l.chunks.push(c); }
+    const i = c.n++;
+    c.events[i] = ev; c.entries[i] = entry; c.offsets[i] = offset;
     l.queued++;
+    if (l.queued + l.writing === this.o.laneCapacity) this.fullLanes++;
     entry.pending++;
-    if (c.events.length >= this.o.batchSize) this.flush(l);
+    if (c.n >= size) this.flush(l);
   }
 
   /** Flushes every lane now and resolves once nothing is queued or being written. */
@@ -113,8 +124,8 @@ export class Bridge {
   private flush(l: Lane): void {
     if (l.writing > 0 || l.queued === 0 || this.failed || this.closed) return;
     l.timer?.unsubscribe(); l.timer = null;
-    const { events, entries, offsets } = l.chunks.shift()!;
-    const n = events.length;
+    const { events, entries, offsets, n } = l.chunks.shift()!;
+    if (n < events.length) { events.length = n; entries.length = n; }
     l.queued -= n;
     l.writing = n;
     metrics.bridgeQueued.set({ lane: l.name }, l.size);
@@ -138,6 +149,7 @@ export class Bridge {
       }
     }
     l.writing = 0;
+    this.recount();
     this.acked[l.name] += batch.events.length;
     // Release per entry in runs: a batch usually holds one or two source ranges.
     let run = 1;
@@ -151,7 +163,7 @@ export class Bridge {
     this.wake();
   }
 
-  private token(l: Lane, entries: SourceEntry[], offsets: number[]): string {
+  private token(l: Lane, entries: SourceEntry[], offsets: Float64Array): string {
     const ranges = new Map<string, [number, number]>();
     for (let i = 0; i < entries.length; i++) {
       const s = entries[i]!.stream, o = offsets[i]!;

@@ -1,8 +1,8 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { VexEvent } from '../events/types.js';
-import { GroupKeys } from './internals/classify.js';
+import { Classifier, DIM_INDEX } from './internals/classify.js';
 import { GroupTable } from './internals/group-table.js';
-import { EventFacts, Pane } from './internals/pane.js';
+import { Pane, SKETCH_ACCURACY } from './internals/pane.js';
 import { summarize, type WindowStats } from './internals/window-stats.js';
 import type { Dimension } from './options.js';
 
@@ -20,6 +20,8 @@ export interface CountWindowOptions {
   prefixDepth?: number;
   /** Most groups per dimension; default 10,000. */
   maxGroups?: number;
+  /** Shared with the other operators of one pipeline (analyse() does), so events are classified once; default a private one. */
+  classifier?: Classifier;
 }
 
 interface Ring {
@@ -43,10 +45,10 @@ export function countWindowStats(opts: CountWindowOptions): OperatorFunction<Vex
   const H = opts.historySize / opts.slide;
   const W = opts.windowSize / opts.slide;
   return (source) => new Observable<WindowStats>((subscriber) => {
-    const keys = new GroupKeys(opts.prefixDepth ?? 2);
-    const facts = new EventFacts();
+    const classifier = opts.classifier ?? new Classifier(opts.prefixDepth ?? 2, SKETCH_ACCURACY);
+    const dimIdx = dims.map((d) => DIM_INDEX[d]);
     const table = new GroupTable<Ring>(dims, opts.maxGroups ?? 10_000, (_dim, group) => {
-      const head = new Pane(false, 0);
+      const head = new Pane(false);
       return { group, panes: [head], paneP99: new Float64Array(H).fill(NaN), closed: 0, head };
     });
     const windowPanes: Pane[] = [];
@@ -79,17 +81,18 @@ export function countWindowStats(opts: CountWindowOptions): OperatorFunction<Vex
       // Next pane: reuse the ring slot that falls out of the history.
       const nextSlot = ring.closed % H;
       let next = ring.panes[nextSlot];
-      if (next === undefined) { next = new Pane(false, 0); ring.panes[nextSlot] = next; } else next.reset();
+      if (next === undefined) { next = new Pane(false); ring.panes[nextSlot] = next; } else next.reset();
       ring.head = next;
       subscriber.next(stats);
     };
 
     return source.subscribe({
       next(ev) {
-        facts.load(ev);
+        const facts = classifier.classify(ev);
+        const groups = facts.groups;
         for (let d = 0; d < dims.length; d++) {
-          const g = keys.groupOf(ev, dims[d]!);
-          if (g === null) continue;
+          const g = groups[dimIdx[d]!];
+          if (g == null) continue;
           const ring = table.get(d, g);
           ring.head.add(facts);
           if (ring.head.count === opts.slide) close(d, ring);

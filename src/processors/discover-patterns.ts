@@ -1,6 +1,7 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { VexEvent } from '../events/types.js';
-import { GroupKeys, pathOf } from './internals/classify.js';
+import { Classifier, DIM_INDEX } from './internals/classify.js';
+import { SKETCH_ACCURACY } from './internals/pane.js';
 
 /** Options of discoverPatterns (seed 003 values as defaults in ProcessorOptions). */
 export interface DiscoverPatternsOptions {
@@ -19,6 +20,8 @@ export interface DiscoverPatternsOptions {
   maxSequences: number;
   /** Most patterns per group and window. */
   maxPerGroup: number;
+  /** Shared with the other operators of one pipeline (analyse() does), so events are classified once; default a private one. */
+  classifier?: Classifier;
 }
 
 /** A discovered frequent operation sequence. */
@@ -50,7 +53,8 @@ const SEP = '\u0001';
 export function discoverPatterns(opts: DiscoverPatternsOptions, scheduler: SchedulerLike = asyncScheduler): OperatorFunction<VexEvent, Pattern> {
   const windowUs = opts.windowMs * 1000;
   return (source) => new Observable<Pattern>((subscriber) => {
-    const keys = new GroupKeys(opts.prefixDepth ?? 2);
+    const classifier = opts.classifier ?? new Classifier(opts.prefixDepth ?? 2, SKETCH_ACCURACY);
+    const dim = DIM_INDEX[opts.dimension];
     let groups = new Map<string, Map<string, string[]>>();
     let sequences = 0;
     let cur = -1;
@@ -75,11 +79,12 @@ export function discoverPatterns(opts: DiscoverPatternsOptions, scheduler: Sched
         const idx = Math.floor(ev.ts / windowUs);
         if (cur < 0) cur = idx;
         else if (idx > cur) { close(); cur = idx; }
-        const group = keys.groupOf(ev, opts.dimension);
-        if (group === null) return;
+        const facts = classifier.classify(ev);
+        const group = facts.groups[dim];
+        if (group === null || group === undefined) return;
         let seqs = groups.get(group);
         if (seqs === undefined) { seqs = new Map(); groups.set(group, seqs); }
-        const path = pathOf(ev);
+        const path = facts.file;
         let seq = seqs.get(path);
         if (seq === undefined) {
           if (sequences >= opts.maxSequences) return;
@@ -100,7 +105,7 @@ export function discoverPatterns(opts: DiscoverPatternsOptions, scheduler: Sched
 }
 
 /** The frequent closed patterns of one group's sequences. */
-export function mine(group: string, seqs: Map<string, string[]>, windowStart: number, windowEnd: number, o: DiscoverPatternsOptions): Pattern[] {
+export function mine(group: string, seqs: ReadonlyMap<unknown, string[]>, windowStart: number, windowEnd: number, o: DiscoverPatternsOptions): Pattern[] {
   // Identical sequences are counted once with a weight: typical traffic repeats a few shapes.
   const shapes = new Map<string, { ops: string[]; weight: number }>();
   for (const ops of seqs.values()) {

@@ -1,7 +1,7 @@
 import { Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import { KINDS, type VexEvent } from '../events/types.js';
 import { metrics } from '../metrics/registry.js';
-import { analyse } from './analyse.js';
+import { analyse, type AnalyseSelection } from './analyse.js';
 import type { Bridge } from './bridge.js';
 import type { ProcessorOptions } from './options.js';
 import { SourceEntry } from './source-entry.js';
@@ -20,9 +20,9 @@ export class Pipeline {
   private readonly sub: Subscription;
   private error: unknown = null;
 
-  constructor(opts: Readonly<ProcessorOptions>, private readonly bridge: Bridge, node: string, scheduler: SchedulerLike | undefined, private readonly forwardEvents: boolean, analysing = true) {
+  constructor(opts: Readonly<ProcessorOptions>, private readonly bridge: Bridge, node: string, scheduler: SchedulerLike | undefined, private readonly forwardEvents: boolean, analysing = true, select: AnalyseSelection = {}) {
     // Without analysis (the store tier, `vexfs sink`) events only pass through to the bridge.
-    const results = analysing ? this.input.pipe(analyse(opts, node, scheduler)) : new Subject<never>();
+    const results = analysing ? this.input.pipe(analyse(opts, node, scheduler, select)) : new Subject<never>();
     this.sub = results.subscribe({
       next: (r) => this.bridge.push(r.priority, r, this.entry, this.offset),
       error: (err) => { this.error = err; },

@@ -1,8 +1,10 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { VexEvent } from '../events/types.js';
-import { GroupKeys } from './internals/classify.js';
+import { Classifier, DIM_INDEX } from './internals/classify.js';
 import { GroupTable } from './internals/group-table.js';
-import { EventFacts, Pane } from './internals/pane.js';
+import { FileTracker } from './internals/file-tracker.js';
+import { MODIFY, READ } from './internals/classify.js';
+import { Pane, SKETCH_ACCURACY } from './internals/pane.js';
 import { summarize, type WindowStats } from './internals/window-stats.js';
 import type { Dimension } from './options.js';
 
@@ -18,6 +20,8 @@ export interface TimeWindowOptions {
   prefixDepth?: number;
   /** Most groups per dimension; default 10,000. */
   maxGroups?: number;
+  /** Shared with the other operators of one pipeline (analyse() does), so events are classified once; default a private one. */
+  classifier?: Classifier;
   /** Distinct files tracked per pane and group; default 100,000. */
   maxDistinctFiles?: number;
 }
@@ -29,6 +33,9 @@ interface Ring {
   stamps: Float64Array;
   lastPane: number;
   firstPane: number;
+  /** Distinct files read / modified (groups of the `all` and `process` dimensions only). */
+  readFiles: FileTracker | null;
+  modifiedFiles: FileTracker | null;
 }
 
 /**
@@ -45,12 +52,14 @@ export function timeWindowStats(opts: TimeWindowOptions, scheduler: SchedulerLik
   const W = Math.round(opts.windowMs / opts.slideMs);
   const maxFiles = opts.maxDistinctFiles ?? 100_000;
   return (source) => new Observable<WindowStats>((subscriber) => {
-    const keys = new GroupKeys(opts.prefixDepth ?? 2);
-    const facts = new EventFacts();
+    const classifier = opts.classifier ?? new Classifier(opts.prefixDepth ?? 2, SKETCH_ACCURACY);
+    const dimIdx = dims.map((d) => DIM_INDEX[d]);
+    const tracking = (dim: Dimension): boolean => dim === 'all' || dim === 'process';
     const table = new GroupTable<Ring>(dims, opts.maxGroups ?? 10_000, (dim, group) => ({
       group, panes: new Array(W), stamps: new Float64Array(W).fill(-1), lastPane: -1, firstPane: -1,
+      readFiles: tracking(dim) ? new FileTracker(W, maxFiles) : null, modifiedFiles: tracking(dim) ? new FileTracker(W, maxFiles) : null,
     }));
-    const tracks = dims.map((d) => d === 'all' || d === 'process');
+    const tracks = dims.map(tracking);
     const scratch: Pane[] = [];
     let cur = -1;
     let sawEvent = false;
@@ -63,12 +72,12 @@ export function timeWindowStats(opts: TimeWindowOptions, scheduler: SchedulerLik
           // A group idle for a whole window is forgotten (its window is empty); `all` stays.
           if (ring.lastPane <= c - W && dims[d] !== 'all') { map.delete(ring.group); continue; }
           scratch.length = 0;
-          for (let i = 0; i < W; i++) {
-            const st = ring.stamps[i]!;
-            if (st >= 0 && st > c - W && st <= c) scratch.push(ring.panes[i]!);
-          }
+          const live = (i: number): boolean => { const st = ring.stamps[i]!; return st >= 0 && st > c - W && st <= c; };
+          for (let i = 0; i < W; i++) if (live(i)) scratch.push(ring.panes[i]!);
           const spanPanes = Math.min(W, c - ring.firstPane + 1);
-          subscriber.next(summarize(scratch, 'time', dims[d]!, ring.group, windowEnd - spanPanes * slideUs, windowEnd, spanPanes * slideUs));
+          const reads = ring.readFiles ? ring.readFiles.distinct(c, live) : 0;
+          const mods = ring.modifiedFiles ? ring.modifiedFiles.distinct(c, live) : 0;
+          subscriber.next(summarize(scratch, 'time', dims[d]!, ring.group, windowEnd - spanPanes * slideUs, windowEnd, spanPanes * slideUs, reads, mods));
         }
       }
     };
@@ -92,24 +101,28 @@ export function timeWindowStats(opts: TimeWindowOptions, scheduler: SchedulerLik
 
     const sub = source.subscribe({
       next(ev) {
-        facts.load(ev);
+        const facts = classifier.classify(ev);
+        const groups = facts.groups;
         sawEvent = true;
         const idx = Math.floor(ev.ts / slideUs);
         if (cur < 0) cur = idx;
         else if (idx > cur) advanceTo(idx);
         const slot = cur % W;
         for (let d = 0; d < dims.length; d++) {
-          const g = keys.groupOf(ev, dims[d]!);
-          if (g === null) continue;
+          const g = groups[dimIdx[d]!];
+          if (g == null) continue;
           const ring = table.get(d, g);
           let pane = ring.panes[slot];
           if (ring.stamps[slot] !== cur) {
-            if (pane === undefined) { pane = new Pane(tracks[d]!, maxFiles); ring.panes[slot] = pane; } else pane.reset();
+            if (pane === undefined) { pane = new Pane(tracks[d]!); ring.panes[slot] = pane; } else pane.reset();
             ring.stamps[slot] = cur;
+            ring.readFiles?.startPane(slot);
+            ring.modifiedFiles?.startPane(slot);
           }
           if (ring.firstPane < 0) ring.firstPane = cur;
           ring.lastPane = cur;
           pane!.add(facts);
+          if (ring.readFiles !== null && facts.category !== 0) (facts.category & READ ? ring.readFiles : ring.modifiedFiles!).touch(facts.file, cur);
         }
       },
       error(err) { subscriber.error(err); },

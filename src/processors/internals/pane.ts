@@ -1,34 +1,22 @@
 import { DDSketch } from '@datadog/sketches-js';
-import type { VexEvent } from '../../events/types.js';
-import { MODIFY, READ, RENAME, UNLINK, bytesOf, categoryOf, changesExtension, isError, latencyOf, pathOf } from './classify.js';
+import { MODIFY, NO_KEY, READ, RENAME, UNLINK, type EventFacts } from './classify.js';
 
 /** Relative accuracy of the latency sketches (1 %). */
 export const SKETCH_ACCURACY = 0.01;
-/** Paths counted per pane for the "top paths" evidence; later new paths are not tracked. */
+/** Paths counted per pane for the "top paths" evidence; later new paths are not counted. */
 const MAX_TRACKED_PATHS = 512;
 
 /**
- * What a pane needs to know about one event, classified once per event and reused for every
- * dimension (one scratch object per operator: no allocation per event).
+ * Adds one latency whose index key was computed beforehand (the Classifier maps each event's
+ * latency once, not once per pane). Equivalent to `sketch.accept(value)` for value ≥ 0 with
+ * `key = sketch.mapping.key(value)` (or NO_KEY for 0): a unit test holds it to that.
  */
-export class EventFacts {
-  ts = 0;
-  error = false;
-  latency = -1;
-  category = 0;
-  bytes = 0;
-  extensionChange = false;
-  path = '';
-  load(ev: VexEvent): this {
-    this.ts = ev.ts;
-    this.error = isError(ev);
-    this.latency = latencyOf(ev);
-    this.category = categoryOf(ev);
-    this.bytes = this.category === 0 ? 0 : bytesOf(ev, this.category);
-    this.extensionChange = (this.category & RENAME) !== 0 && changesExtension(ev);
-    this.path = this.category === 0 ? '' : pathOf(ev);
-    return this;
-  }
+export function acceptKeyed(sketch: DDSketch, value: number, key: number): void {
+  if (key !== NO_KEY) sketch.store.add(key, 1); else sketch.zeroCount += 1;
+  sketch.count += 1;
+  sketch.sum += value;
+  if (value < sketch.min) sketch.min = value;
+  if (value > sketch.max) sketch.max = value;
 }
 
 /** The running statistics of one group over one pane (a slice of a sliding window). */
@@ -46,22 +34,17 @@ export class Pane {
   lastTs = 0;
   /** Latency sketch (DDSketch); null until the first latency arrives. */
   latency: DDSketch | null = null;
-  readonly readFiles: Set<string> | null;
-  readonly modifiedFiles: Set<string> | null;
+  /** Touches per path (tracking panes only) for the "top paths" evidence; at most MAX_TRACKED_PATHS paths. */
   readonly paths: Map<string, number> | null;
 
-  constructor(trackFiles: boolean, private readonly maxFiles: number) {
-    this.readFiles = trackFiles ? new Set() : null;
-    this.modifiedFiles = trackFiles ? new Set() : null;
-    this.paths = trackFiles ? new Map() : null;
+  constructor(trackPaths: boolean) {
+    this.paths = trackPaths ? new Map() : null;
   }
 
   reset(): void {
     this.count = this.errors = this.bytes = this.bytesRead = this.reads = this.modifications = 0;
     this.renames = this.unlinks = this.extensionChanges = this.firstTs = this.lastTs = 0;
     this.latency = null;
-    this.readFiles?.clear();
-    this.modifiedFiles?.clear();
     this.paths?.clear();
   }
 
@@ -70,7 +53,7 @@ export class Pane {
     this.count++;
     if (f.ts > this.lastTs) this.lastTs = f.ts;
     if (f.error) this.errors++;
-    if (f.latency >= 0) (this.latency ??= new DDSketch({ relativeAccuracy: SKETCH_ACCURACY })).accept(f.latency);
+    if (f.latency >= 0) acceptKeyed(this.latency ??= new DDSketch({ relativeAccuracy: SKETCH_ACCURACY }), f.latency, f.latencyKey);
     const cat = f.category;
     if (cat === 0) return;
     this.bytes += f.bytes;
@@ -78,11 +61,10 @@ export class Pane {
     if (cat & MODIFY) this.modifications++;
     if (cat & RENAME) { this.renames++; if (f.extensionChange) this.extensionChanges++; }
     if (cat & UNLINK) this.unlinks++;
-    if (this.paths === null) return;
-    const set = cat & READ ? this.readFiles! : this.modifiedFiles!;
-    if (set.size < this.maxFiles) set.add(f.path);
-    const n = this.paths.get(f.path);
-    if (n !== undefined) this.paths.set(f.path, n + 1);
-    else if (this.paths.size < MAX_TRACKED_PATHS) this.paths.set(f.path, 1);
+    const paths = this.paths;
+    if (paths === null) return;
+    const n = paths.get(f.file);
+    if (n !== undefined) paths.set(f.file, n + 1);
+    else if (paths.size < MAX_TRACKED_PATHS) paths.set(f.file, 1);
   }
 }

@@ -37,27 +37,29 @@ export interface WindowStats {
 
 const EMPTY: string[] = [];
 
-/** Sums `n` panes (ring order does not matter) into WindowStats; sketches are merged, file sets united. */
-export function summarize(panes: readonly Pane[], mode: WindowStats['mode'], dimension: Dimension, group: string, windowStart: number, windowEnd: number, durationUs: number): WindowStats {
+/**
+ * Sums `n` panes (ring order does not matter) into WindowStats; latency sketches are merged,
+ * top paths counted over the panes' path counts. Distinct-file counts come from the caller
+ * (time windows track them per window, see FileTracker); 0 when not given.
+ */
+export function summarize(panes: readonly Pane[], mode: WindowStats['mode'], dimension: Dimension, group: string, windowStart: number, windowEnd: number, durationUs: number, distinctReadFiles = 0, distinctModifiedFiles = 0): WindowStats {
   let count = 0, errors = 0, bytes = 0, bytesRead = 0, reads = 0, modifications = 0, renames = 0, unlinks = 0, extensionChanges = 0;
   const sketches: DDSketch[] = [];
-  const tracked: Pane[] = [];
+  let tracked = 0;
+  let only: Pane | null = null;
   for (const p of panes) {
     if (p.count === 0) continue;
     count += p.count; errors += p.errors; bytes += p.bytes; bytesRead += p.bytesRead; reads += p.reads;
     modifications += p.modifications; renames += p.renames; unlinks += p.unlinks; extensionChanges += p.extensionChanges;
     if (p.latency) sketches.push(p.latency);
-    if (p.paths) tracked.push(p);
+    if (p.paths && p.paths.size > 0) { tracked++; only = p; }
   }
-  let readFiles = 0, modifiedFiles = 0, topPaths = EMPTY;
-  if (tracked.length === 1) {
-    const p = tracked[0]!;
-    readFiles = p.readFiles!.size; modifiedFiles = p.modifiedFiles!.size; topPaths = top(p.paths!);
-  } else if (tracked.length > 1) {
-    // Distinct files over the window are the union of the panes' sets (a file touched in two panes counts once).
-    const readUnion = new Set<string>(), modUnion = new Set<string>(), pathUnion = new Map<string, number>();
-    for (const p of tracked) addPane(p, readUnion, modUnion, pathUnion);
-    readFiles = readUnion.size; modifiedFiles = modUnion.size; topPaths = top(pathUnion);
+  let topPaths = EMPTY;
+  if (tracked === 1) topPaths = top(only!.paths!);
+  else if (tracked > 1) {
+    const union = new Map<string, number>();
+    for (const p of panes) if (p.count > 0 && p.paths) for (const [k, n] of p.paths) union.set(k, (union.get(k) ?? 0) + n);
+    topPaths = top(union);
   }
   const seconds = durationUs / 1e6;
   windowQuantiles(sketches, quantiles);
@@ -66,18 +68,25 @@ export function summarize(panes: readonly Pane[], mode: WindowStats['mode'], dim
     bytes, bytesRead, rate: seconds > 0 ? count / seconds : 0,
     latencyP50Us: quantiles[0]!, latencyP95Us: quantiles[1]!, latencyP99Us: quantiles[2]!,
     reads, modifications, renames, unlinks, extensionChanges,
-    distinctReadFiles: readFiles, distinctModifiedFiles: modifiedFiles, topPaths,
+    distinctReadFiles, distinctModifiedFiles, topPaths,
   };
 }
 
-function addPane(p: Pane, reads: Set<string>, mods: Set<string>, paths: Map<string, number>): void {
-  for (const f of p.readFiles!) reads.add(f);
-  for (const f of p.modifiedFiles!) mods.add(f);
-  for (const [k, n] of p.paths!) paths.set(k, (paths.get(k) ?? 0) + n);
+/** The 5 most touched paths (ties by path), by one pass over the map. */
+function top(paths: Map<string, number>): string[] {
+  const best: [string, number][] = [];
+  for (const [k, n] of paths) {
+    if (best.length === 5 && !better(n, k, best[4]!)) continue;
+    let i = best.length < 5 ? best.length : 4;
+    while (i > 0 && better(n, k, best[i - 1]!)) i--;
+    best.splice(i, 0, [k, n]);
+    if (best.length > 5) best.pop();
+  }
+  return best.map((e) => e[0]);
 }
 
-function top(paths: Map<string, number>): string[] {
-  return [...paths].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 5).map((e) => e[0]);
+function better(n: number, k: string, than: [string, number]): boolean {
+  return n > than[1] || (n === than[1] && k < than[0]);
 }
 
 const QS = [0.5, 0.95, 0.99];
