@@ -12,7 +12,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readJournal } from '../src/log/journal/index.js';
+import { createEmitter } from '../src/events/emitter.js';
+import { fsPayload } from '../src/events/payloads.js';
+import type { EventLog } from '../src/log/event-log.js';
+import { openJournal, readJournal } from '../src/log/journal/index.js';
 import { mountsAt } from '../src/producers/fuse/mount.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -253,7 +256,31 @@ async function main(): Promise<void> {
     const seqEvents = await countEvents(seq.dataDir);
     metrics.write_requests_per_mib = { value: round3((seqEvents.write ?? 0) / SEQ_MIB), unit: 'requests', better: 'lower' };
 
-    // 6. The native backing directory.
+    // 6. What one fs event costs the JS thread (the part of every request that events off saves):
+    // emitter (stamp, Avro encode, SHA-256 chain) with and without the journal's write(2).
+    log('event cost (emitter + journal, in process)');
+    {
+      const N = 100_000;
+      const payload = (i: number) => fsPayload({ path: '/p0/f1', path2: null, ino: i, fd: -1, offset: 0, size: 0, result: 0, errno: 0, latencyUs: 12, mode: null, name: null, contentHash: null, uid: 0, gid: 0, pid: 1 });
+      const time = (em: ReturnType<typeof createEmitter>): number => {
+        const t0 = performance.now();
+        for (let i = 0; i < N; i++) em.emit({ kind: 'fs', op: 'getattr', key: '/p0/f1', payload: payload(i) });
+        return ((performance.now() - t0) * 1000) / N;
+      };
+      const noWrite = { tail: () => ({ seq: 0, hash: Buffer.alloc(32) }), append() {}, strict: false, flush: async () => {} } as unknown as EventLog;
+      const jl = await openJournal({ dir: join(tmp, 'emit-journal'), fsync: 'lazy' });
+      const withJournal: number[] = [];
+      const withoutWrite: number[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        withoutWrite.push(time(createEmitter({ node: 'bench', log: noWrite, validate: false })));
+        withJournal.push(time(createEmitter({ node: 'bench', log: jl, validate: false })));
+      }
+      await jl.close();
+      metrics.event_emit_us = { value: round3(median(withJournal)), unit: 'µs/event', better: 'lower' };
+      metrics.event_emit_without_write_us = { value: round3(median(withoutWrite)), unit: 'µs/event', better: 'lower' };
+    }
+
+    // 7. The native backing directory.
     log('native directory');
     const nat = join(tmp, 'native');
     mkdirSync(nat);
@@ -287,6 +314,7 @@ async function main(): Promise<void> {
         `*_side_by_side: the two loads run at the same time, ${PROCS / 2} processes each, ${SECS} s (small files: each load in a fresh directory). ` +
         `Sequential: one ${SEQ_MIB} MiB file in 1 MiB calls on a fresh shipped-options mount (events on) (write then fsync; read after reopen, kernelCache off so pages come from the daemon; native reads the same kind of just-written file from the page cache). ` +
         `${notes.join('; ')}. Events per op: small-files mount ${JSON.stringify(defEvents)}; sequential mount ${JSON.stringify(seqEvents)}; caching-off stat mount ${JSON.stringify(onStatEvents)}. ` +
+        `event_emit_us: ${ROUNDS} × 100,000 fs events through createEmitter (validate off, as the mount) into a lazy journal in the same directory, median; without_write: the same emitter over a log whose append does nothing. ` +
         `Directories under ${process.env.FUSE_BENCH_DIR ?? tmpdir()}. Load average at start/end: ${load0} / ${loadavg().map((x) => x.toFixed(1)).join(' ')} (the machine is shared).`,
       metrics,
     };

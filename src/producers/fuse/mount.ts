@@ -163,11 +163,12 @@ export async function mountFuse(mountpoint: string, ops: Record<string, (...a: a
     for (let i = 0; i < handlers.length; i++) {
       const inner = handlers[i];
       if (!inner) continue;
-      handlers[i] = function (this: unknown, locals: Buffer, ...rest: unknown[]) {
+      handlers[i] = function (this: unknown, locals: Buffer) {
         context.uid = locals.readUInt32LE(0);
         context.gid = locals.readUInt32LE(4);
         context.pid = locals.readUInt32LE(8);
-        return inner.call(this, locals, ...rest);
+        // eslint-disable-next-line prefer-rest-params -- passes every argument on without copying them
+        return inner.apply(this, arguments as unknown as unknown[]);
       };
     }
   }
