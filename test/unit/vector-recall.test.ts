@@ -38,6 +38,25 @@ test('siftsmall: recall@10 >= 0.99 against the published ground truth (skips vis
   assert.ok(recall >= 0.99, `recall@10 ${recall} >= 0.99`);
 });
 
+test('siftsmall with the service defaults (M, efConstruction, ef as a user gets them): recall@10 >= 0.99 (skips visibly without the dataset)', async (t) => {
+  const dir = siftsmallDir();
+  if (dir === null) {
+    t.skip('siftsmall not found (set VEXFS_DATASETS or place it at ../shared/datasets/siftsmall): recall on real data NOT checked');
+    return;
+  }
+  const base = readFvecs(path.join(dir, 'siftsmall_base.fvecs'));
+  const queries = readFvecs(path.join(dir, 'siftsmall_query.fvecs'));
+  const truth = readIvecs(path.join(dir, 'siftsmall_groundtruth.ivecs'));
+  const svc = await service();
+  const info = svc.createCollection({ name: 'sift', dim: base.dim, metric: 'l2' });
+  const items = Array.from({ length: base.count }, (_, i) => ({ id: String(i), vector: base.row(i) }));
+  for (let i = 0; i < items.length; i += 1000) svc.upsertBatch('sift', items.slice(i, i + 1000));
+  const results = Array.from({ length: queries.count }, (_, i) => svc.search('sift', queries.row(i), { k: 10 }).map((h) => Number(h.id)));
+  const recall = recallAtK(results, truth, 10);
+  t.diagnostic(`siftsmall recall@10 = ${recall} (defaults: M ${info.M}, efConstruction ${info.efConstruction}, ef ${info.ef})`);
+  assert.ok(recall >= 0.99, `recall@10 ${recall} >= 0.99`);
+});
+
 test('synthetic clustered set (seeded): HNSW recall@10 >= 0.98 for l2, cosine and ip against exact search', async (t) => {
   const { base, queries } = clusteredSet({ count: 6000, queries: 150, dim: 48, clusters: 40, seed: 42 });
   const svc = await service();
