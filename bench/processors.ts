@@ -137,7 +137,10 @@ const { events: rssEvents } = await runPipeline(rssN, pool, rssBudget, (done) =>
 gc();
 const rssEnd = process.memoryUsage().rss;
 const measured = rssEvents - rssFrom;
-metrics.rss_growth_mb_per_10m_events = { value: Number((((rssEnd - rssStart) / 1048576) * (10_000_000 / measured)).toFixed(1)), unit: 'MB', better: 'lower' };
+if (rssStart > 0 && measured > 0) {
+  metrics.rss_growth_mb_per_10m_events = { value: Number((((rssEnd - rssStart) / 1048576) * (10_000_000 / measured)).toFixed(1)), unit: 'MB', better: 'lower' };
+  metrics.rss_warm_mb = { value: Math.round(rssStart / 1048576), unit: 'MB', better: 'lower' };
+} else console.error(`rss: never warm within the budget (${rssEvents} events < ${warmEvents}): no growth figure`);
 metrics.rss_end_mb = { value: Math.round(rssEnd / 1048576), unit: 'MB', better: 'lower' };
 console.error(`rss: ${rssEvents} events in ${((performance.now() - rssT0) / 1000).toFixed(0)} s, ${(rssStart / 1048576).toFixed(0)} → ${(rssEnd / 1048576).toFixed(0)} MB`);
 

@@ -16,6 +16,9 @@ import { SourceEntry } from './source-entry.js';
  * continue during the waits. A member that dies before committing leaves its batch to the next
  * owner of the partition: those events are processed twice (the sink drops them by event id).
  */
+/** Partitions whose batches one member handles at the same time. */
+const PARTITIONS_CONCURRENTLY = 4;
+
 export async function startKafkaSource(o: {
   kafka: Kafka; groupId: string; topics: string[]; fromBeginning: boolean; sessionTimeoutMs: number;
   codec: EventCodec; pipeline: Pipeline; deadLetters: DeadLetterPort; onCommit: (topic: string, partition: number, offset: number) => void;
@@ -31,6 +34,9 @@ export async function startKafkaSource(o: {
   for (const topic of o.topics) await consumer.subscribe({ topic, fromBeginning: o.fromBeginning });
   consumer.on(consumer.events.CRASH, (e) => { if (!e.payload.restart) o.onError(e.payload.error); });
   await consumer.run({
+    // Batches of different partitions are handled concurrently: while one waits for the sink's
+    // acknowledgement and its commit, others are decoded and fed (order within a partition holds).
+    partitionsConsumedConcurrently: PARTITIONS_CONCURRENTLY,
     autoCommit: false,
     eachBatchAutoResolve: false,
     eachBatch: (p) => handleBatch(p, o, consumer),

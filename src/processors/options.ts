@@ -23,7 +23,7 @@ export interface ProcessorOptions {
   prefixDepth: number;
   /** Most groups per dimension; further groups are counted under "~other". Default 10,000. */
   maxGroups: number;
-  /** Distinct files tracked per window pane and group (mass detectors saturate beyond). Default 100,000. */
+  /** Distinct files tracked per group of the time windows (mass detectors saturate beyond). Default 100,000. */
   maxDistinctFiles: number;
   /** Scales σ in the dynamic thresholds: warning at μ + 2σ·s, critical at μ + 3σ·s (seed 004). Default 1. */
   sensitivity: number;
