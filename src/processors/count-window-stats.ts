@@ -73,6 +73,9 @@ export function countWindowStats(opts: CountWindowOptions): OperatorFunction<Vex
       let wFirst = Infinity, wLast = 0;
       for (const p of windowPanes) { if (p.firstTs < wFirst) wFirst = p.firstTs; if (p.lastTs > wLast) wLast = p.lastTs; }
       const stats = summarize(windowPanes, 'count', dims[d]!, ring.group, wFirst, wLast, wLast - wFirst);
+      // The pane that just left the window stays in the history by its counters and p99 only:
+      // its sketch is dropped, so a group holds W sketches, not H.
+      if (filled > W) ring.panes[(n - W + H) % H]!.latency = null;
       // n events span n − 1 gaps: rate over a count window is (n − 1) / span.
       const wSeconds = (wLast - wFirst) / 1e6;
       stats.rate = wSeconds > 0 ? (stats.count - 1) / wSeconds : 0;
