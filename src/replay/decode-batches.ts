@@ -5,9 +5,9 @@ import { locationOf, type EventBytes } from '../audit/verify.js';
 
 /**
  * Decodes batches of raw event bytes (the raw journal reader, an exported file, a Kafka range)
- * into LoggedEvents; a damaged record throws (run audit verify to locate damage). codec.decode
- * is used as is: a hand-written head decoder measured slower here (Buffer#toString per short
- * string costs more than avsc's JS string reader).
+ * into LoggedEvents; a damaged record throws (run audit verify to locate damage), with
+ * codec.decode. A replay from raw records (journalRecords) decodes differently: head-decode.ts
+ * takes the head from the scan it already did and decodes only the payload with avsc.
  */
 export async function* decodeBatches(source: AsyncIterable<ReadonlyArray<EventBytes>>, codec: EventCodec = createEventCodec()): AsyncGenerator<LoggedEvent[]> {
   for await (const batch of source) {
