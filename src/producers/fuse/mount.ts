@@ -164,9 +164,9 @@ export async function mountFuse(mountpoint: string, ops: Record<string, (...a: a
       const inner = handlers[i];
       if (!inner) continue;
       handlers[i] = function (this: unknown, locals: Buffer) {
-        context.uid = locals.readUInt32LE(0);
-        context.gid = locals.readUInt32LE(4);
-        context.pid = locals.readUInt32LE(8);
+        context.uid = locals.readInt32LE(0); // signed: the Avro fields are int; (uid_t)-1 reads as -1
+        context.gid = locals.readInt32LE(4);
+        context.pid = locals.readInt32LE(8);
         // eslint-disable-next-line prefer-rest-params -- passes every argument on without copying them
         return inner.apply(this, arguments as unknown as unknown[]);
       };
