@@ -1,7 +1,10 @@
 /**
  * Sink throughput and lag: chdb_rows_per_s, server_rows_per_s, e2e_lag_p99_s.
- * Baseline in the same run: the store's own insert of the same rows already encoded as TSV
- * (no event encoding, no dedup token, no batch ledger) — the ceiling the sink can reach.
+ * Baselines in the same run, interleaved batch by batch with the sink: the store's own insert
+ * of the same number of rows already encoded (no event encoding, no batch ledger), once as
+ * TSV through the store's text path (what the sink did before RowBinary) and once as RowBinary
+ * through the path the sink uses now (the ceiling the sink can reach). CPU seconds are counted
+ * for this process (chDB runs in it) and, for a server this run started, the server process.
  * Run: npx tsx bench/sink.ts   (SINK_BENCH_CHDB_ROWS, SINK_BENCH_SERVER_ROWS, SINK_BENCH_LAG_S,
  * CLICKHOUSE_URL optional: otherwise a Debian clickhouse-server is started for the run)
  */
@@ -16,12 +19,18 @@ import { startClickhouseServer } from '../src/infra/clickhouse-server.js';
 import { createClickhouseSink } from '../src/sinks/clickhouse/clickhouse-sink.js';
 import { openStore } from '../src/sinks/clickhouse/open-store.js';
 import { eventRow, TABLES } from '../src/sinks/clickhouse/rows.js';
+import { BINARY_TYPES, RowBinaryWriter, writeBinaryRow } from '../src/sinks/clickhouse/row-binary.js';
+import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { ClickhouseStore } from '../src/sinks/clickhouse/store.js';
 
 const CHDB_ROWS = Number(process.env.SINK_BENCH_CHDB_ROWS ?? 500_000);
 const SERVER_ROWS = Number(process.env.SINK_BENCH_SERVER_ROWS ?? 300_000);
 const LAG_S = Number(process.env.SINK_BENCH_LAG_S ?? 10);
-const BATCH = 50_000;
+const BATCH = Number(process.env.SINK_BENCH_BATCH ?? 50_000);
+const SMALL_BATCH = 100;
+const SMALL_ROWS = Number(process.env.SINK_BENCH_SMALL_ROWS ?? 20_000);
 const LAG_RATE = Number(process.env.SINK_BENCH_LAG_RATE ?? 5_000);
 const ROOT = new URL('..', import.meta.url);
 const work = mkdtempSync(join(tmpdir(), 'vexfs-bench-sink-'));
@@ -42,40 +51,94 @@ function fsEvents(n: number): VexEvent[] {
   return out;
 }
 
-/** Rows/s through the sink (encode + insert + ack) and through the bare store insert of pre-encoded TSV. */
-async function throughput(label: string, cfg: { url?: string; dataDir?: string }, rows: number) {
+/** CPU seconds of this process plus, when given, another one (a server this run started). */
+function cpuSeconds(otherPid?: number): number {
+  const c = process.cpuUsage();
+  let s = (c.user + c.system) / 1e6;
+  if (otherPid) {
+    // /proc/<pid>/stat fields 14 and 15: utime and stime in clock ticks (100 Hz)
+    const f = readFileSync(`/proc/${otherPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    s += (Number(f[11]) + Number(f[12])) / 100;
+  }
+  return s;
+}
+
+type Lane = { seconds: number; cpu: number };
+
+// Each timed step starts after a full GC, so the garbage of generating the test events (and
+// of the lane before) is not collected on the next lane's clock.
+setFlagsFromString('--expose-gc');
+const fullGc = runInNewContext('gc') as () => void;
+
+/** Rows/s through the sink (encode + insert + ack) and through the bare store inserts of pre-encoded rows. */
+async function throughput(label: string, cfg: { url?: string; dataDir?: string }, rows: number, batch: number, serverPid?: number) {
   const database = `bench_${Date.now().toString(36)}`;
   const sink = createClickhouseSink({ ...cfg, database });
   const store: ClickhouseStore = await sink.ready();
-  const baseDb = `${database}_base`;
-  const baseStore = await openStore({ ...cfg, database: baseDb });
-  let sinkSeconds = 0;
-  let baseSeconds = 0;
-  let sinkCpu = 0;
+  const tsvDb = `${database}_tsv`;
+  const rbDb = `${database}_rb`;
+  const tsvStore = await openStore({ ...cfg, database: tsvDb });
+  const rbStore = await openStore({ ...cfg, database: rbDb });
+  const lanes = { sink: { seconds: 0, cpu: 0 }, tsv: { seconds: 0, cpu: 0 }, rb: { seconds: 0, cpu: 0 } };
+  const timed = async (lane: Lane, fn: () => Promise<unknown>) => {
+    fullGc();
+    const t0 = performance.now();
+    const c0 = cpuSeconds(serverPid);
+    await fn();
+    lane.seconds += (performance.now() - t0) / 1000;
+    lane.cpu += cpuSeconds(serverPid) - c0;
+  };
   let batches = 0;
   try {
-    for (let done = 0; done < rows; done += BATCH) {
-      const events = fsEvents(Math.min(BATCH, rows - done));
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      await sink.write({ lane: 'normal', events, position: { kind: 'journal', token: `journal:bench-1:${events[0]!.seq}-${events[events.length - 1]!.seq}` } });
-      sinkSeconds += (performance.now() - t0) / 1000;
-      const c = process.cpuUsage(c0);
-      sinkCpu += (c.user + c.system) / 1e6;
-      const tsv = Buffer.from(fsEvents(events.length).map(eventRow).join(''));
-      const t1 = performance.now();
-      await baseStore.insertTsv(`${baseDb}.fs_events`, TABLES.fs.columns, tsv, `base-${batches}`);
-      baseSeconds += (performance.now() - t1) / 1000;
+    for (let done = 0; done < rows; done += batch) {
+      const n = Math.min(batch, rows - done);
+      const events = fsEvents(n);
+      const tsv = Buffer.from(fsEvents(n).map(eventRow).join(''));
+      const w = new RowBinaryWriter(n * 120);
+      for (const ev of fsEvents(n)) writeBinaryRow(w, ev);
+      const steps: [Lane, () => Promise<unknown>][] = [
+        [lanes.sink, () => sink.write({ lane: 'normal', events, position: { kind: 'journal', token: `journal:bench-1:${events[0]!.seq}-${events[events.length - 1]!.seq}` } })],
+        [lanes.tsv, () => tsvStore.insertTsv(`${tsvDb}.fs_events`, TABLES.fs.columns, tsv, `base-${batches}`)],
+        [lanes.rb, () => rbStore.insertRowBinary(`${rbDb}.fs_events`, TABLES.fs.columns, BINARY_TYPES.fs, w.rows(0, n), `base-${batches}`)],
+      ];
+      // Rotate the order: background merges of one lane's parts then land on every lane alike.
+      for (let k = 0; k < steps.length; k++) { const [lane, fn] = steps[(batches + k) % steps.length]!; await timed(lane, fn); }
       batches++;
     }
-    const stored = Number((await store.query(`SELECT count() FROM ${database}.fs_events`)).trim());
-    if (stored !== rows) throw new Error(`${label}: ${stored} rows stored, ${rows} written`);
-    console.error(`${label}: sink ${Math.round(rows / sinkSeconds)} rows/s, bare insert ${Math.round(rows / baseSeconds)} rows/s (${store.dialect} dialect, ClickHouse ${store.version})`);
-    return { sink: rows / sinkSeconds, sinkPerCpu: rows / sinkCpu, base: rows / baseSeconds, version: store.version, dialect: store.dialect };
+    for (const [db, s] of [[database, store], [tsvDb, tsvStore], [rbDb, rbStore]] as const) {
+      const stored = Number((await s.query(`SELECT count() FROM ${db}.fs_events`)).trim());
+      if (stored !== rows) throw new Error(`${label}: ${stored} rows stored in ${db}, ${rows} written`);
+    }
+    const rate = (l: Lane) => rows / l.seconds;
+    const perCpu = (l: Lane) => rows / l.cpu;
+    console.error(`${label} (batches of ${batch}): sink ${Math.round(rate(lanes.sink))} rows/s (${Math.round(perCpu(lanes.sink))}/CPU-s), bare TSV ${Math.round(rate(lanes.tsv))} (${Math.round(perCpu(lanes.tsv))}/CPU-s), bare RowBinary ${Math.round(rate(lanes.rb))} (${Math.round(perCpu(lanes.rb))}/CPU-s) (${store.dialect} dialect, ClickHouse ${store.version})`);
+    return {
+      sink: rate(lanes.sink), sinkPerCpu: perCpu(lanes.sink), tsv: rate(lanes.tsv), tsvPerCpu: perCpu(lanes.tsv), rb: rate(lanes.rb), rbPerCpu: perCpu(lanes.rb),
+      version: store.version, dialect: store.dialect,
+    };
   } finally {
-    await baseStore.close();
+    await tsvStore.close();
+    await rbStore.close();
     await sink.close();
   }
+}
+
+/** Rows/s through the sink alone at a small batch size (what a bridge batch of that size costs). */
+async function smallBatches(cfg: { url?: string; dataDir?: string }, rows: number, batch: number) {
+  const database = `bench_small_${Date.now().toString(36)}`;
+  const sink = createClickhouseSink({ ...cfg, database });
+  await sink.ready();
+  let seconds = 0;
+  try {
+    for (let done = 0; done < rows; done += batch) {
+      const events = fsEvents(Math.min(batch, rows - done));
+      const t0 = performance.now();
+      await sink.write({ lane: 'normal', events, position: { kind: 'journal', token: `journal:bench-1:${events[0]!.seq}-${events[events.length - 1]!.seq}` } });
+      seconds += (performance.now() - t0) / 1000;
+    }
+  } finally { await sink.close(); }
+  console.error(`batches of ${batch}: sink ${Math.round(rows / seconds)} rows/s`);
+  return rows / seconds;
 }
 
 /** Append → queryable lag under a steady load, batches flushed every 100 ms (or at 10,000 events). */
@@ -121,11 +184,12 @@ async function lag(cfg: { dataDir: string }) {
 }
 
 const chdbCfg = { dataDir: join(work, 'data') };
-const chdb = await throughput('chdb', chdbCfg, CHDB_ROWS);
+const chdb = await throughput('chdb', chdbCfg, CHDB_ROWS, BATCH);
+const chdbSmall = await smallBatches(chdbCfg, SMALL_ROWS, SMALL_BATCH);
 const e2e = await lag(chdbCfg);
 const own = process.env.CLICKHOUSE_URL ? undefined : await startClickhouseServer({ dir: join(work, 'server') });
 let server;
-try { server = await throughput('server', { url: process.env.CLICKHOUSE_URL ?? own!.url }, SERVER_ROWS); }
+try { server = await throughput('server', { url: process.env.CLICKHOUSE_URL ?? own!.url }, SERVER_ROWS, BATCH, own?.pid); }
 finally { await own?.stop(); }
 rmSync(work, { recursive: true, force: true });
 
@@ -136,15 +200,24 @@ const result = {
   at: new Date().toISOString(),
   commit: (() => { try { return execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim(); } catch { return 'unknown'; } })(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: Number(loadavg()[0]!.toFixed(2)) },
-  conditions: `fs events with UUIDv7 ids written through createClickhouseSink in batches of ${BATCH} (TSV encoding, dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). Baseline: the store's bare insert of the same number of rows pre-encoded as TSV into an identical table. Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Wall clock (and, for chDB, per CPU second of the process) on a shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
+  conditions: `fs events with UUIDv7 ids written through createClickhouseSink in batches of ${BATCH} (RowBinary encoding, streamed to the server / spooled to a file chDB reads with file(); dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). Baselines, interleaved batch by batch with the sink in the same run: the store's bare insert of the same number of rows pre-encoded, as TSV through the store's text path (chDB raw insert / HTTP insert: what the sink did before) and as RowBinary through the sink's path, each into an identical database. CPU: seconds of this process (chDB and its threads included)${own ? ' plus, for the server figures, the server process' : ''}. Small batches: ${SMALL_ROWS} rows into chDB in batches of ${SMALL_BATCH} (the bridge's default batch size). Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
   metrics: {
     chdb_rows_per_s: { value: r0(chdb.sink), unit: 'rows/s', target: 500000, better: 'higher' },
     chdb_rows_per_cpu_s: { value: r0(chdb.sinkPerCpu), unit: 'rows/CPU-s', better: 'higher', note: 'rows per CPU second of this process (chDB runs in-process, so its threads count): less sensitive to the other load on the machine' },
-    chdb_bare_insert_rows_per_s: { value: r0(chdb.base), unit: 'rows/s', better: 'higher', note: 'baseline: pre-encoded TSV, bare insert' },
-    chdb_ratio_to_bare_insert: { value: r3(chdb.sink / chdb.base), unit: 'ratio', better: 'higher' },
+    chdb_bare_insert_rows_per_s: { value: r0(chdb.tsv), unit: 'rows/s', better: 'higher', note: 'baseline: pre-encoded TSV, bare insert through chDB\'s raw insert (the sink\'s path before RowBinary)' },
+    chdb_bare_insert_rows_per_cpu_s: { value: r0(chdb.tsvPerCpu), unit: 'rows/CPU-s', better: 'higher' },
+    chdb_ratio_to_bare_insert: { value: r3(chdb.sink / chdb.tsv), unit: 'ratio', better: 'higher' },
+    chdb_bare_rowbinary_rows_per_s: { value: r0(chdb.rb), unit: 'rows/s', better: 'higher', note: 'ceiling: pre-encoded RowBinary through the sink\'s path (spool file + INSERT SELECT FROM file())' },
+    chdb_bare_rowbinary_rows_per_cpu_s: { value: r0(chdb.rbPerCpu), unit: 'rows/CPU-s', better: 'higher' },
+    chdb_ratio_to_bare_rowbinary: { value: r3(chdb.sink / chdb.rb), unit: 'ratio', better: 'higher' },
+    chdb_rows_per_s_batch_100: { value: r0(chdbSmall), unit: 'rows/s', better: 'higher', note: `sink alone, batches of ${SMALL_BATCH} (per-insert overhead)` },
     server_rows_per_s: { value: r0(server.sink), unit: 'rows/s', target: 200000, better: 'higher' },
-    server_bare_insert_rows_per_s: { value: r0(server.base), unit: 'rows/s', better: 'higher', note: 'baseline: pre-encoded TSV, bare insert' },
-    server_ratio_to_bare_insert: { value: r3(server.sink / server.base), unit: 'ratio', better: 'higher' },
+    server_rows_per_cpu_s: { value: r0(server.sinkPerCpu), unit: 'rows/CPU-s', better: 'higher', note: own ? 'this process plus the server process' : 'this process only (server not started by this run)' },
+    server_bare_insert_rows_per_s: { value: r0(server.tsv), unit: 'rows/s', better: 'higher', note: 'baseline: pre-encoded TSV, bare HTTP insert (the sink\'s format before RowBinary)' },
+    server_bare_insert_rows_per_cpu_s: { value: r0(server.tsvPerCpu), unit: 'rows/CPU-s', better: 'higher' },
+    server_ratio_to_bare_insert: { value: r3(server.sink / server.tsv), unit: 'ratio', better: 'higher' },
+    server_bare_rowbinary_rows_per_s: { value: r0(server.rb), unit: 'rows/s', better: 'higher', note: 'ceiling: pre-encoded RowBinary, bare HTTP insert' },
+    server_ratio_to_bare_rowbinary: { value: r3(server.sink / server.rb), unit: 'ratio', better: 'higher' },
     e2e_lag_p99_s: { value: r3(e2e.p99), unit: 's', target: 2, better: 'lower' },
     e2e_lag_p50_s: { value: r3(e2e.p50), unit: 's', better: 'lower' },
   },

@@ -11,7 +11,7 @@ import type { Batch } from '../../src/sinks/sink.js';
 import type { VexEvent } from '../../src/events/types.js';
 import { fsPayload } from '../../src/events/payloads.js';
 import { startClickhouseServer } from '../../src/infra/clickhouse-server.js';
-import { makeEvents, randomDb, testClickhouseUrl, testDataDir } from '../support/clickhouse.js';
+import { makeEvent, makeEvents, randomDb, testClickhouseUrl, testDataDir } from '../support/clickhouse.js';
 
 /** The compliance suite every ClickHouse store adapter must pass. */
 
@@ -77,6 +77,29 @@ for (const mode of ['chdb', 'server'] as const) {
       assert.deepEqual(out, { path, path2: 'ü/ß' });
       const vec = JSON.parse((await s.query(`SELECT result_ids FROM ${database}.vector_events FINAL WHERE op = 'search' LIMIT 1`, 'JSONEachRow')).trim());
       assert.deepEqual(vec.result_ids, ['a', "b'q", 'c\td']);
+    });
+
+    test('RowBinary round-trips every column type exactly: escapes, unicode, long strings, nulls, arrays, extremes', async () => {
+      const s = await sink.ready();
+      const [fsEv, vecEv, semEv, sysEv] = [makeEvent('rt', 0), makeEvent('rt', 15), makeEvent('rt', 17), makeEvent('rt', 19)];
+      const weird = "tab\there\nnl\r\\back\0nul'q\"dq ü ß 漢字 😀 " + 'x'.repeat(300);
+      fsEv!.payload = fsPayload({ path: weird, path2: null, ino: 2 ** 53 - 1, offset: -(2 ** 40), size: 0, result: -2, errno: 2, latencyUs: 0xffffffff, mode: null, uid: -1, gid: 2 ** 31 - 1, pid: -(2 ** 31), name: 'user.é', contentHash: Buffer.from([0, 255, 16]) });
+      Object.assign(vecEv!.payload, { ids: ['', 'ü', 'a\tb\nc', "q'"], resultIds: [], distances: [0.5, -1.25, 1048576.125], params: { 'ef\t': 'ü\n' }, errorMessage: null });
+      Object.assign(semEv!.payload, { rate: 1e-300, score: -1.5, support: 0.1 + 0.2, sequence: ['open', 'wr\nite'], topPaths: [], evidence: {} });
+      Object.assign(sysEv!.payload, { message: '', attrs: { k: 'v\u0001' }, checkpointSeq: 0 });
+      await sink.write(batch([fsEv!, vecEv!, semEv!, sysEv!], 'journal:n1:roundtrip'));
+      const row = async (table: string, id: string, cols: string) => JSON.parse((await s.query(`SELECT ${cols} FROM ${database}.${table} FINAL WHERE id = '${id}'`, 'JSONEachRow')).trim());
+      assert.deepEqual(await row('fs_events', fsEv!.id, 'path, path2, toString(ino) AS ino, toString(offset) AS offset, toString(result) AS result, errno, toString(latency_us) AS lat, mode, uid, gid, pid, xattr_name, content_hash, toString(id) AS id, toString(ts_us) AS ts_us'), {
+        path: weird, path2: '', ino: String(2 ** 53 - 1), offset: String(-(2 ** 40)), result: '-2', errno: 2, lat: '4294967295', mode: -1, uid: -1, gid: 2 ** 31 - 1, pid: -(2 ** 31),
+        xattr_name: 'user.é', content_hash: '00ff10', id: fsEv!.id, ts_us: String(fsEv!.ts),
+      });
+      const vec = await row('vector_events', vecEv!.id, 'ids, result_ids, distances, params, error_message');
+      // Float32 is printed in its shortest form (1048576.1): compare as float32
+      vec.distances = vec.distances.map(Math.fround);
+      assert.deepEqual(vec, { ids: ['', 'ü', 'a\tb\nc', "q'"], result_ids: [], distances: [0.5, -1.25, 1048576.125], params: JSON.stringify({ 'ef\t': 'ü\n' }), error_message: '' });
+      const sem = await row('semantic_events', semEv!.id, 'rate, score, support, sequence, top_paths, evidence');
+      assert.deepEqual(sem, { rate: 1e-300, score: -1.5, support: 0.1 + 0.2, sequence: ['open', 'wr\nite'], top_paths: [], evidence: '{}' });
+      assert.deepEqual(await row('system_events', sysEv!.id, 'message, attrs, toString(checkpoint_seq) AS cp'), { message: '', attrs: JSON.stringify({ k: 'v\u0001' }), cp: '0' });
     });
 
     test('rows the store rejects go to the dead letter with the reason; the rest are written', async () => {

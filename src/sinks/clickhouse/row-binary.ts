@@ -30,6 +30,15 @@ const HEX = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) HEX[48 + i] = i;
 for (let i = 0; i < 6; i++) { HEX[97 + i] = 10 + i; HEX[65 + i] = 10 + i; }
 const TWO32 = 4294967296;
+/** Text offset of each UUID byte, and where it goes in the binary (each 8-byte half reversed). */
+const UUID_SRC = Uint8Array.from([0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34]);
+const UUID_DST = Uint8Array.from([7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8]);
+
+function hexDigit(c: number): number { return c < 128 ? HEX[c]! : -1; }
+
+function badUuid(s: unknown): TypeError {
+  return new TypeError(`expected a UUID (8-4-4-4-12 hex digits), got ${JSON.stringify(s)}`);
+}
 
 function badInt(v: unknown, range: string): TypeError {
   return new TypeError(typeof v === 'number' && !Number.isFinite(v) ? `expected a finite number, got ${String(v)}` : `expected an integer in ${range}, got ${String(v)}`);
@@ -152,19 +161,15 @@ export class RowBinaryWriter {
    * checked against chDB 26.7 and the 18.16 server.
    */
   uuid(s: string): this {
-    if (typeof s !== 'string' || s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) {
-      throw new TypeError(`expected a UUID (8-4-4-4-12 hex digits), got ${JSON.stringify(s)}`);
-    }
+    if (typeof s !== 'string' || s.length !== 36 || s.charCodeAt(8) !== 45 || s.charCodeAt(13) !== 45 || s.charCodeAt(18) !== 45 || s.charCodeAt(23) !== 45) throw badUuid(s);
     this.ensure(16);
     const b = this.buf;
     const p = this.len;
-    let k = 0; // byte index in text order
-    for (let i = 0; i < 36; i += 2) {
-      if (i === 8 || i === 13 || i === 18 || i === 23) i++;
-      const hi = HEX[s.charCodeAt(i) & 0x7f]!, lo = HEX[s.charCodeAt(i + 1) & 0x7f]!;
-      if (hi < 0 || lo < 0 || s.charCodeAt(i) > 0x7f || s.charCodeAt(i + 1) > 0x7f) throw new TypeError(`expected a UUID (8-4-4-4-12 hex digits), got ${JSON.stringify(s)}`);
-      b[p + (k < 8 ? 7 - k : 23 - k)] = (hi << 4) | lo;
-      k++;
+    for (let k = 0; k < 16; k++) {
+      const i = UUID_SRC[k]!;
+      const hi = hexDigit(s.charCodeAt(i)), lo = hexDigit(s.charCodeAt(i + 1));
+      if ((hi | lo) < 0) throw badUuid(s);
+      b[p + UUID_DST[k]!] = (hi << 4) | lo;
     }
     this.len = p + 16;
     return this;
