@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 log() { [ "$quiet" = 1 ] || echo "[setup] $*"; }
 
-debs=(libfuse2 fuse clickhouse-server clickhouse-client prometheus kcat python3-avro git sqlite3 fio tar chromium libfuse-dev attr curl)
+debs=(libfuse2 fuse clickhouse-server clickhouse-client prometheus kcat python3-avro git sqlite3 fio tar chromium libfuse-dev attr curl patch make g++)
 missing=()
 for d in "${debs[@]}"; do dpkg -s "$d" >/dev/null 2>&1 || missing+=("$d"); done
 if [ "${#missing[@]}" -gt 0 ]; then
