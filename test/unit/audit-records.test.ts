@@ -15,6 +15,7 @@ import { attachCheckpointer } from '../../src/audit/checkpointer.js';
 import { readContainer } from '../../src/audit/container-file.js';
 import { nativeFirstBad, nativeFirstBadIn } from '../../src/audit/batch-hash.js';
 import { verify, type AuditFinding } from '../../src/audit/verify.js';
+import { verifyJournal } from '../../src/audit/parallel-verify.js';
 import { journalBytes, journalEvents, journalRecords } from '../../src/replay/sources.js';
 import { replay, type ReplayTarget } from '../../src/replay/replay.js';
 import { catalogTarget } from '../../src/replay/targets.js';
@@ -61,6 +62,8 @@ function tampered(name: string, seg: string, content: Buffer): string {
   return d;
 }
 
+let lastThreads = 0;
+
 /** Every way to verify a journal must report the same first finding. */
 async function allPaths(d: string): Promise<AuditFinding | null> {
   const plain = await verify(journalBytes(d), { hashing: 'node' });
@@ -70,11 +73,18 @@ async function allPaths(d: string): Promise<AuditFinding | null> {
     await verify(journalRecords(d), { workers: 1, workersAfter: 0 }),
     ...(native ? [await verify(journalRecords(d, { batchSize: 97 }), { hashing: 'native' }), await verify(journalBytes(d), { hashing: 'native' })] : []),
   ];
-  for (const v of variants) {
+  const par = await verifyJournal(d, { threads: 2, parallelMinBytes: 0 });
+  for (const v of [...variants, par]) {
     assert.deepEqual(v.finding, plain.finding);
     assert.equal(v.events, plain.events);
-    if (plain.ok) assert.deepEqual(v.nodes, plain.nodes);
+    // (after a finding, bytes and per-node counts depend on how far each path had read)
+    if (plain.ok) {
+      assert.equal(v.bytes, plain.bytes);
+      assert.equal(v.checkpoints, plain.checkpoints);
+      assert.deepEqual(v.nodes, plain.nodes);
+    }
   }
+  lastThreads = par.threads;
   return plain.finding;
 }
 
@@ -82,6 +92,13 @@ describe('verify: RecordBatch reader and native hashing find what the plain path
   test('the untouched journal verifies on every path', async () => {
     assert.ok(segments().length > 3, 'several segments');
     assert.equal(await allPaths(dir), null);
+    assert.equal(lastThreads, 2, 'the two-thread path joined the halves');
+    const anchored = await verifyJournal(dir, { threads: 2, parallelMinBytes: 0, anchors: [{ node: 'rec-1', seq: N + 30 }] });
+    assert.equal(anchored.ok, true);
+    assert.equal(anchored.threads, 2);
+    const cut = await verifyJournal(dir, { threads: 2, parallelMinBytes: 0, anchors: [{ node: 'rec-1', seq: N + 31 }] });
+    assert.equal(cut.finding?.reason, 'truncated');
+    assert.deepEqual(cut.finding, (await verify(journalRecords(dir), { anchors: [{ node: 'rec-1', seq: N + 31 }] })).finding);
     const r = await verify(journalRecords(dir));
     assert.equal(r.events, N + 30);
     assert.equal(r.checkpoints, 30);
@@ -126,6 +143,21 @@ describe('verify: RecordBatch reader and native hashing find what the plain path
     assert.equal((await allPaths(tampered('torn', last, lb.subarray(0, lb.length - 40))))?.reason, 'truncated');
     // a torn block in the middle of the log (not the newest segment) is damage too
     assert.equal((await allPaths(tampered('torn-mid', seg, bytes.subarray(0, bytes.length - 40))))?.reason, 'truncated');
+  });
+
+  test('damage in the later half or at the seam of the two-thread split is found as in one pass', async () => {
+    const segs = segments();
+    for (const seg of [segs.at(-2)!, segs[Math.floor(segs.length / 2)]!, segs[Math.floor(segs.length / 2) + 1]!]) {
+      const bytes = readFileSync(join(dir, seg));
+      const offs = await blocks(join(dir, seg));
+      const flip = Buffer.from(bytes);
+      flip[offs[30]! + 12] = flip[offs[30]! + 12]! ^ 0x01;
+      assert.equal((await allPaths(tampered(`late-flip-${seg}`, seg, flip)))?.reason, 'hash_mismatch');
+      // the first block of a segment dropped: a gap right where a split may fall
+      assert.equal((await allPaths(tampered(`late-drop-${seg}`, seg, Buffer.concat([bytes.subarray(0, offs[0]), bytes.subarray(offs[1])]))))?.reason, 'gap');
+      // the last block of a segment dropped: the earlier half ends one event short
+      assert.equal((await allPaths(tampered(`late-dropend-${seg}`, seg, bytes.subarray(0, offs.at(-1)))))?.reason, 'gap');
+    }
   });
 
   test('an edit before a structural fault is reported first, on every path', async () => {
