@@ -59,7 +59,7 @@ export interface AuditVerifyOptions extends AuditSource {
   onProgress?: VerifyOptions['onProgress'];
   /** Hashing worker threads (default 0 = inline). */
   workers?: number;
-  /** Threads verifying a journal's segments (default 2 when the machine has 2 CPUs and the journal 32 MiB or more; 1 = one pass). */
+  /** Threads verifying a journal's segments (default 2 when the machine has 2+ CPUs and the journal 512 MiB or more of segments; 1 = one pass). */
   threads?: number;
 }
 

@@ -9,6 +9,14 @@ import { readContainerRecords } from './container-file.js';
 import { newHead, scanHead } from './event-bytes.js';
 import { verify, type NodeSummary, type VerifyOptions, type VerifyReport } from './verify.js';
 
+/**
+ * Below this much journal, one pass: the worker's start-up (tsx loading and compiling the verifier
+ * in the new thread) measured ~0.4 s of CPU and 0.7–1 s of wall time on our busy 2-core VM — the
+ * work of several hundred thousand events — and on a 500,000-event journal (two segments split
+ * 67/33) two threads measured slower than one pass (docs/benchmarks/replay.md).
+ */
+export const PARALLEL_MIN_BYTES = 512 << 20;
+
 /** Events of the earlier half re-verified by the second thread (the checkpoint ring's size). */
 const WARMUP = 64;
 
@@ -19,7 +27,8 @@ const WARMUP = 64;
  * (same node, the worker's warm-up ends at the main thread's last seq and hash, same signing key).
  * Anything else — a finding on either side, several nodes, a seam that does not join, a worker
  * that fails — runs the whole log on one thread, so the report, first finding included, is
- * always the one-pass report. `threads: 1` (or one segment, or one CPU) is the one-pass verify.
+ * always the one-pass report. `threads: 1` (or one segment, one CPU, or a journal under
+ * `parallelMinBytes`, default PARALLEL_MIN_BYTES) is the one-pass verify.
  */
 export async function verifyJournal(dir: string, opts: VerifyOptions & { threads?: number; parallelMinBytes?: number } = {}): Promise<VerifyReport & { threads: number }> {
   const { threads: want, parallelMinBytes, ...vopts } = opts;
@@ -29,7 +38,7 @@ export async function verifyJournal(dir: string, opts: VerifyOptions & { threads
   const threads = want ?? Math.min(2, availableParallelism());
   if (threads < 2 || segs.length < 2 || vopts.workers) return serial();
   const t0 = performance.now();
-  const split = splitAt(segs, parallelMinBytes ?? 32 << 20);
+  const split = splitAt(segs, parallelMinBytes ?? PARALLEL_MIN_BYTES);
   if (split < 0) return serial();
   const prefix = tailRecords(segs[split - 1]!, WARMUP);
   if (!prefix) return serial();
