@@ -171,15 +171,15 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     const t0 = performance.now();
     const token = batch.position.token;
     const dead: Rejected[] = [];
-    const byKind = new Map<Kind, TableRows>();
+    const byKind = new Map<Kind, VexEvent[]>();
     let newestUs = 0;
     for (const ev of batch.events) {
       let g = byKind.get(ev?.kind);
       if (!g) {
         if (!TABLES[ev?.kind]) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `unknown event kind ${JSON.stringify(ev?.kind)}` }); continue; }
-        byKind.set(ev.kind, (g = new TableRows(TABLES[ev.kind].table, batch.events.length)));
+        byKind.set(ev.kind, (g = []));
       }
-      g.pending.push(ev);
+      g.push(ev);
       if (ev.ts > newestUs) newestUs = ev.ts;
     }
     const s = await withRetry('opening the store', ready);
@@ -187,12 +187,26 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       sinkMetrics.duplicateBatches.inc({ sink: name });
       return;
     }
-    // Tables are independent: insert them concurrently, acknowledge when all are.
-    const settled = await Promise.allSettled(KINDS.filter((k) => byKind.has(k)).map(async (kind) => {
-      const g = byKind.get(kind)!;
+    // Tables are independent, and a large table share is split in two inserts: the second
+    // half is encoded while the store writes the first (chDB runs a query off the JS thread;
+    // a server parses as the stream arrives). All are acknowledged together. The
+    // split depends only on the batch, so a re-sent batch gets the same pieces and tokens.
+    const pieces: { kind: Kind; rows: TableRows; token: string }[] = [];
+    for (const kind of KINDS) {
+      const events = byKind.get(kind);
+      if (!events) continue;
       const { table } = TABLES[kind];
-      const n = await insertRows(s, kind, g, 0, undefined, `${token}|${table}`, dead);
-      metrics.sinkRows.inc({ table }, n);
+      if (events.length < SPLIT_ROWS) { pieces.push({ kind, rows: new TableRows(table, events), token: `${token}|${table}` }); continue; }
+      const half = Math.ceil(events.length / 2);
+      pieces.push({ kind, rows: new TableRows(table, events.slice(0, half)), token: `${token}|${table}#0` });
+      pieces.push({ kind, rows: new TableRows(table, events.slice(half)), token: `${token}|${table}#1` });
+    }
+    const settled = await Promise.allSettled(pieces.map(async ({ kind, rows, token: t }, i) => {
+      // map() runs each callback up to its first await before starting the next: encoding a
+      // piece in full here hands it to the store before the next piece is encoded.
+      if (i < pieces.length - 1) rows.finish(dead);
+      const n = await insertRows(s, kind, rows, 0, undefined, t, dead);
+      metrics.sinkRows.inc({ table: TABLES[kind].table }, n);
       return n;
     }));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -237,6 +251,8 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
 
 /** Rows per chunk handed to the store while a batch is being encoded. */
 const CHUNK_ROWS = 4096;
+/** A table's share of a batch this large is inserted as two pieces (see writeOnce). */
+const SPLIT_ROWS = 8192;
 
 /**
  * One table's share of a batch: events encoded as RowBinary lazily, chunk by chunk, so a
@@ -244,11 +260,10 @@ const CHUNK_ROWS = 4096;
  * (row i of `w`); an event that cannot be encoded is a dead letter instead.
  */
 class TableRows {
-  readonly pending: VexEvent[] = [];
   readonly events: VexEvent[] = [];
   readonly w: RowBinaryWriter;
   private next = 0;
-  constructor(private readonly table: string, batchSize: number) { this.w = new RowBinaryWriter(Math.max(4096, Math.min(batchSize, 1 << 16) * 160)); }
+  constructor(private readonly table: string, readonly pending: readonly VexEvent[]) { this.w = new RowBinaryWriter(Math.max(4096, Math.min(pending.length, 1 << 16) * 160)); }
   get done(): boolean { return this.next === this.pending.length; }
   /** Encodes the remaining events, yielding each chunk's bytes (they stay valid: the writer only appends). */
   *chunks(dead: Rejected[]): Generator<Buffer> {
