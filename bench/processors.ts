@@ -10,7 +10,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { Subject, from, lastValueFrom, map, toArray } from 'rxjs';
 import { Kafka, logLevel } from 'kafkajs';
-import { createEventCodec } from '../src/events/codec.js';
+import { createEventCodec, ZERO_HASH } from '../src/events/codec.js';
 import { createEmitter } from '../src/events/emitter.js';
 import { fsPayload } from '../src/events/payloads.js';
 import type { VexEvent } from '../src/events/types.js';
@@ -38,10 +38,14 @@ function eventPool(n: number): VexEvent[] {
   for (let i = 0; i < n; i++) {
     const path = `/data/p${i % 64}/f${i % 5000}.bin`;
     out.push({ id: `00000000-0000-7000-8000-${i.toString(16).padStart(12, '0')}`, node: 'bench', seq: i + 1, ts: 0, kind: 'fs', op: ops[i % ops.length]!, priority: 'normal', key: path,
-      prevHash: Buffer.alloc(0), hash: Buffer.alloc(0),
+      prevHash: ZERO_HASH, hash: ZERO_HASH,
       payload: fsPayload({ path, path2: i % 8 === 7 ? `${path}.old` : null, size: 4096, result: 4096, errno: i % 97 === 0 ? 2 : 0, latencyUs: 20 + (i % 300), pid: 1000 + (i % 32) }) });
   }
-  return out;
+  // The runner receives events decoded from the journal or Kafka: round-trip the pool through the
+  // codec so its objects and strings have the shapes decoding gives (flat strings, one record shape).
+  const codec = createEventCodec();
+  const buf = Buffer.alloc(64 * 1024);
+  return out.map((ev) => codec.decode(Buffer.from(buf.subarray(0, codec.encodeInto(ev, buf, 0))), 0).event);
 }
 
 /** Feeds up to `total` events (stopping after `budgetMs`) through the runner's Pipeline (analyse + bridge → null sink) in source batches of 1000; returns events/s and the count. */
