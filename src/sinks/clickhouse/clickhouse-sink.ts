@@ -187,26 +187,13 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       sinkMetrics.duplicateBatches.inc({ sink: name });
       return;
     }
-    // Tables are independent, and a large table share is split in two inserts: the second
-    // half is encoded while the store writes the first (chDB runs a query off the JS thread;
-    // a server parses as the stream arrives). All are acknowledged together. The
-    // split depends only on the batch, so a re-sent batch gets the same pieces and tokens.
-    const pieces: { kind: Kind; rows: TableRows; token: string }[] = [];
-    for (const kind of KINDS) {
-      const events = byKind.get(kind);
-      if (!events) continue;
+    // Tables are independent: insert them concurrently, acknowledge when all are. (Splitting
+    // a large table share in two inserts, to encode one half while the store writes the
+    // other, measured 11-18 % slower here: docs/benchmarks/sink.md.)
+    const settled = await Promise.allSettled(KINDS.filter((k) => byKind.has(k)).map(async (kind) => {
       const { table } = TABLES[kind];
-      if (events.length < SPLIT_ROWS) { pieces.push({ kind, rows: new TableRows(table, events), token: `${token}|${table}` }); continue; }
-      const half = Math.ceil(events.length / 2);
-      pieces.push({ kind, rows: new TableRows(table, events.slice(0, half)), token: `${token}|${table}#0` });
-      pieces.push({ kind, rows: new TableRows(table, events.slice(half)), token: `${token}|${table}#1` });
-    }
-    const settled = await Promise.allSettled(pieces.map(async ({ kind, rows, token: t }, i) => {
-      // map() runs each callback up to its first await before starting the next: encoding a
-      // piece in full here hands it to the store before the next piece is encoded.
-      if (i < pieces.length - 1) rows.finish(dead);
-      const n = await insertRows(s, kind, rows, 0, undefined, t, dead);
-      metrics.sinkRows.inc({ table: TABLES[kind].table }, n);
+      const n = await insertRows(s, kind, new TableRows(table, byKind.get(kind)!), 0, undefined, `${token}|${table}`, dead);
+      metrics.sinkRows.inc({ table }, n);
       return n;
     }));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -251,8 +238,6 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
 
 /** Rows per chunk handed to the store while a batch is being encoded. */
 const CHUNK_ROWS = 4096;
-/** A table's share of a batch this large is inserted as two pieces (see writeOnce). */
-const SPLIT_ROWS = 8192;
 
 /**
  * One table's share of a batch: events encoded as RowBinary lazily, chunk by chunk, so a
