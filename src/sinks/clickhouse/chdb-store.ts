@@ -1,5 +1,5 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { open as openFile, unlink } from 'node:fs/promises';
+import { unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { ErrorCodes, VexfsError } from '../../errors.js';
@@ -90,9 +90,7 @@ export async function openChdbStore(path: string): Promise<ClickhouseStore> {
       const structure = columns.map((c, i) => `\`${c}\` ${types[i]}`).join(', ');
       const settings = Object.entries(INSERT_SETTINGS(token)).map(([k, v]) => `${k} = ${typeof v === 'string' ? sqlString(v) : v}`).join(', ');
       try {
-        const fh = await openFile(file, 'w');
-        try { for (const chunk of Buffer.isBuffer(rows) ? [rows] : rows) await fh.write(chunk); }
-        finally { await fh.close(); }
+        await writeFile(file, rows);
         await session.queryAsync(`INSERT INTO ${table} (${columns.map((c) => `\`${c}\``).join(', ')}) SETTINGS ${settings} SELECT * FROM file(${sqlString(file)}, 'RowBinary', ${sqlString(structure)})`, { format: 'TabSeparated' });
       } catch (err) { throw classifyStoreError(err, { ...ctx, table }); }
       finally { await unlink(file).catch(() => undefined); }

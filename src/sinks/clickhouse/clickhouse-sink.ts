@@ -123,37 +123,28 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     }
   }
 
-  /**
-   * Inserts rows [from, to) of `g` (to = undefined: all of them, encoded while they are sent);
-   * on bad data splits them until the bad rows are alone, dead-letters those.
-   */
-  async function insertRows(s: ClickhouseStore, kind: Kind, g: TableRows, from: number, to: number | undefined, token: string, dead: Rejected[]): Promise<number> {
+  /** Inserts rows [from, to) of `w`; on bad data splits them until the bad rows are alone, dead-letters those. */
+  async function insertRows(s: ClickhouseStore, kind: Kind, events: VexEvent[], w: RowBinaryWriter, from: number, to: number, token: string, dead: Rejected[]): Promise<number> {
     const { table, columns } = TABLES[kind];
     try {
       await withRetry(`inserting into ${table}`, async (attempt) => {
-        // The first attempt streams rows as they are encoded; a retry (or a probe) needs them all.
-        if (to === undefined && (attempt > 1 || (s.dialect === 'old' && inDoubt))) g.finish(dead);
-        const end = to ?? (g.done ? g.events.length : undefined);
         // Without dedup tokens, an insert whose fate is unknown (the process died, or the
         // request failed mid-way) may have landed: look before inserting it again, so the
         // materialized views do not count it twice.
-        if (s.dialect === 'old' && (inDoubt || attempt > 1) && end! > from && (await landed(s, table, g.events.slice(from, end)))) return;
-        await s.insertRowBinary(`${db}.${table}`, columns, BINARY_TYPES[kind], end === undefined ? g.chunks(dead) : g.w.rows(from, end), token);
+        if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await landed(s, table, events.slice(from, to)))) return;
+        await s.insertRowBinary(`${db}.${table}`, columns, BINARY_TYPES[kind], w.rows(from, to), token);
       });
-      g.finish(dead);
-      return (to ?? g.events.length) - from;
+      return to - from;
     } catch (err) {
-      g.finish(dead);
-      const end = to ?? g.events.length;
       if (!(err instanceof VexfsError) || !isBadData(err)) throw err;
-      if (end - from === 1) {
-        dead.push({ event: g.events[from]!, code: err.code, reason: err.message });
+      if (to - from === 1) {
+        dead.push({ event: events[from]!, code: err.code, reason: err.message });
         return 0;
       }
       // Sub-batch tokens are deterministic too, so a retried bad batch splits the same way.
-      const mid = (from + end) >> 1;
-      return (await insertRows(s, kind, g, from, mid, `${token}/0`, dead))
-        + (await insertRows(s, kind, g, mid, end, `${token}/1`, dead));
+      const mid = (from + to) >> 1;
+      return (await insertRows(s, kind, events, w, from, mid, `${token}/0`, dead))
+        + (await insertRows(s, kind, events, w, mid, to, `${token}/1`, dead));
     }
   }
 
@@ -171,15 +162,17 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     const t0 = performance.now();
     const token = batch.position.token;
     const dead: Rejected[] = [];
-    const byKind = new Map<Kind, VexEvent[]>();
+    const byKind = new Map<Kind, { events: VexEvent[]; w: RowBinaryWriter }>();
     let newestUs = 0;
     for (const ev of batch.events) {
       let g = byKind.get(ev?.kind);
       if (!g) {
         if (!TABLES[ev?.kind]) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `unknown event kind ${JSON.stringify(ev?.kind)}` }); continue; }
-        byKind.set(ev.kind, (g = []));
+        byKind.set(ev.kind, (g = { events: [], w: new RowBinaryWriter(Math.max(4096, batch.events.length * 128)) }));
       }
-      g.push(ev);
+      try { writeBinaryRow(g.w, ev); }
+      catch (err) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `not encodable as a ${TABLES[ev.kind].table} row: ${(err as Error).message}` }); continue; }
+      g.events.push(ev);
       if (ev.ts > newestUs) newestUs = ev.ts;
     }
     const s = await withRetry('opening the store', ready);
@@ -187,12 +180,13 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       sinkMetrics.duplicateBatches.inc({ sink: name });
       return;
     }
-    // Tables are independent: insert them concurrently, acknowledge when all are. (Splitting
-    // a large table share in two inserts, to encode one half while the store writes the
-    // other, measured 11-18 % slower here: docs/benchmarks/sink.md.)
-    const settled = await Promise.allSettled(KINDS.filter((k) => byKind.has(k)).map(async (kind) => {
+    // Tables are independent: insert them concurrently, acknowledge when all are. Encoding
+    // the whole batch first measured faster than streaming chunks to the store while
+    // encoding, and faster than two inserts per table (docs/benchmarks/sink.md).
+    const settled = await Promise.allSettled(KINDS.filter((k) => (byKind.get(k)?.events.length ?? 0) > 0).map(async (kind) => {
+      const g = byKind.get(kind)!;
       const { table } = TABLES[kind];
-      const n = await insertRows(s, kind, new TableRows(table, byKind.get(kind)!), 0, undefined, `${token}|${table}`, dead);
+      const n = await insertRows(s, kind, g.events, g.w, 0, g.events.length, `${token}|${table}`, dead);
       metrics.sinkRows.inc({ table }, n);
       return n;
     }));
@@ -234,38 +228,6 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       if (cfg.ownDeadLetter) await cfg.deadLetter.close();
     },
   };
-}
-
-/** Rows per chunk handed to the store while a batch is being encoded. */
-const CHUNK_ROWS = 4096;
-
-/**
- * One table's share of a batch: events encoded as RowBinary lazily, chunk by chunk, so a
- * server parses the first rows while the rest are encoded. `events` are the encoded ones
- * (row i of `w`); an event that cannot be encoded is a dead letter instead.
- */
-class TableRows {
-  readonly events: VexEvent[] = [];
-  readonly w: RowBinaryWriter;
-  private next = 0;
-  constructor(private readonly table: string, readonly pending: readonly VexEvent[]) { this.w = new RowBinaryWriter(Math.max(4096, Math.min(pending.length, 1 << 16) * 160)); }
-  get done(): boolean { return this.next === this.pending.length; }
-  /** Encodes the remaining events, yielding each chunk's bytes (they stay valid: the writer only appends). */
-  *chunks(dead: Rejected[]): Generator<Buffer> {
-    while (this.next < this.pending.length) {
-      const start = this.w.len;
-      const stop = Math.min(this.next + CHUNK_ROWS, this.pending.length);
-      for (; this.next < stop; this.next++) {
-        const ev = this.pending[this.next]!;
-        try { writeBinaryRow(this.w, ev); }
-        catch (err) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `not encodable as a ${this.table} row: ${(err as Error).message}` }); continue; }
-        this.events.push(ev);
-      }
-      if (this.w.len > start) yield this.w.buf.subarray(start, this.w.len);
-    }
-  }
-  /** Encodes whatever is left. */
-  finish(dead: Rejected[]): void { for (const _ of this.chunks(dead)); }
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

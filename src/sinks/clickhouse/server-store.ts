@@ -62,7 +62,7 @@ export async function openServerStore(opts: ServerStoreOptions): Promise<Clickho
       try {
         const res = await client.exec({
           query: `INSERT INTO ${table} (${columns.map((c) => `\`${c}\``).join(', ')}) FORMAT RowBinary`,
-          values: Readable.from(Buffer.isBuffer(rows) ? [rows] : rows, { objectMode: false }),
+          values: Readable.from([rows], { objectMode: false }),
           ...(dialect === 'modern' ? { clickhouse_settings: { insert_deduplication_token: token, deduplicate_blocks_in_dependent_materialized_views: 1, optimize_on_insert: 0 } } : {}),
         });
         res.stream.resume();

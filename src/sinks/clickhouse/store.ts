@@ -27,10 +27,8 @@ export interface ClickhouseStore {
    * Inserts RowBinary rows (the sink's format: see row-binary.ts) into `table`; `types` are
    * the RowBinary types of `columns` (chDB reads the rows through `file()` with that structure;
    * a server reads them as the table's own types, which must have the same binary layout).
-   * `rows` may be an iterable of chunks produced while the insert is under way: a server
-   * receives them as one streamed request, so it parses while the caller encodes.
    */
-  insertRowBinary(table: string, columns: readonly string[], types: readonly string[], rows: Buffer | Iterable<Buffer>, token: string): Promise<void>;
+  insertRowBinary(table: string, columns: readonly string[], types: readonly string[], rows: Buffer, token: string): Promise<void>;
   close(): Promise<void>;
 }
 
