@@ -4,7 +4,7 @@ import { KIND_OF_BRANCH } from '../events/schema.js';
 import type { Kind } from '../events/types.js';
 import type { LoggedEvent } from '../log/event-log.js';
 import { RECORD_STRIDE } from '../audit/container-file.js';
-import { newHead, scanHead } from '../audit/event-bytes.js';
+import { newHead, scanHead, type EventHead } from '../audit/event-bytes.js';
 import { locationOf, type RecordBatch } from '../audit/verify.js';
 import { createHeadDecoder } from './head-decode.js';
 
@@ -106,41 +106,27 @@ export async function replay(source: AsyncIterable<LoggedEvent[] | RecordBatch>,
   const want = wantedMatcher(targets);
   const decodeHead = createHeadDecoder(opts.codec ?? createEventCodec());
   const h = newHead();
-  let prevSeq = 0;
-  let prevNode = '';
+  const pass: HeadPass = {
+    h, decodeHead, want: dry ? NONE : want,
+    fromSeq: opts.fromSeq ?? -Infinity, toSeq: opts.toSeq ?? Infinity, fromTs: opts.fromTs ?? -Infinity, toTs: opts.toTs ?? Infinity,
+    kindMask: kinds ? KIND_OF_BRANCH.reduce((m, k, i) => (kinds.has(k) ? m | (1 << i) : m), 0) : 15,
+    n: 0, firstSeq: 0, firstTs: 0, lastSeq: 0, lastTs: 0, prevSeq: 0, prevNode: '', stop: false, byKind: [0, 0, 0, 0],
+  };
   outer: for await (const raw of source) {
     if (opts.signal?.aborted) break;
     if (isRecords(raw)) {
       // head-only pass: count and filter every event, decode the ones a target uses
-      const buf = raw.buf;
-      const offs = raw.offs;
       const out: LoggedEvent[] = [];
-      let stop = false;
-      let n = 0;
-      for (let i = 0; i < raw.count; i++) {
-        const k = i * RECORD_STRIDE;
-        const rs = offs[k + 1]!;
-        const re = offs[k + 2]!;
-        if (!scanHead(buf, h, rs, re)) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: the record at ${raw.source} offset ${raw.bufAt + offs[k]!} is not a VexFS event; run audit verify`, { context: { location: `${raw.source} offset ${raw.bufAt + offs[k]!}` } });
-        if (h.seq !== prevSeq + 1 && prevSeq !== 0) {
-          const node = buf.toString('utf8', h.nodeStart, h.nodeEnd);
-          if (node === prevNode) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: seq ${h.seq} of node ${node} follows seq ${prevSeq} (${raw.source} offset ${raw.bufAt + offs[k]!}); run audit verify`, { context: { location: `${raw.source} offset ${raw.bufAt + offs[k]!}` } });
-          prevNode = node;
-        } else if (prevSeq === 0) prevNode = buf.toString('utf8', h.nodeStart, h.nodeEnd);
-        prevSeq = h.seq;
-        const kind = KIND_OF_BRANCH[h.kind]!;
-        if ((opts.toSeq !== undefined && h.seq > opts.toSeq) || (opts.toTs !== undefined && h.ts > opts.toTs)) { stop = true; break; }
-        if ((opts.fromSeq !== undefined && h.seq < opts.fromSeq) || (opts.fromTs !== undefined && h.ts < opts.fromTs) || (kinds && !kinds.has(kind))) continue;
-        byKind[kind]++;
-        if (events + n === 0) { firstSeq = h.seq; firstTs = h.ts; }
-        n++;
-        lastSeq = h.seq; lastTs = h.ts;
-        if (!dry && (want === null || want(h.kind, buf, h.opStart, h.opEnd))) out.push({ event: decodeHead(buf, h, re), bytes: buf.subarray(rs, re) });
+      pass.n = 0;
+      headPass(raw, pass, out);
+      if (pass.n > 0) {
+        if (events === 0) { firstSeq = pass.firstSeq; firstTs = pass.firstTs; }
+        events += pass.n;
+        lastSeq = pass.lastSeq; lastTs = pass.lastTs;
       }
-      events += n;
       if (out.length) for (const t of targets) { const r = t.apply(out); if (r) await r; }
       if (opts.onProgress && events >= next) { next = events + every; opts.onProgress(progress()); }
-      if (stop) break;
+      if (pass.stop) break;
       if (raw.error) {
         const e = raw.error;
         throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: ${e.error!.message} (${locationOf(e) ?? ''}); run audit verify`, { context: { location: locationOf(e) } });
@@ -167,6 +153,7 @@ export async function replay(source: AsyncIterable<LoggedEvent[] | RecordBatch>,
     if (!dry) for (const t of targets) { const r = t.apply(batch); if (r) await r; }
     if (opts.onProgress && events >= next) { next = events + every; opts.onProgress(progress()); }
   }
+  for (let i = 0; i < 4; i++) byKind[KIND_OF_BRANCH[i]!] += pass.byKind[i]!;
   const stateHashes: Record<string, string> = {};
   if (!dry) {
     for (const t of targets) await t.finish?.();
@@ -213,4 +200,53 @@ function wantedMatcher(targets: readonly ReplayTarget[]): ((kind: number, b: Buf
     }
     return false;
   };
+}
+
+type Want = ((kind: number, b: Buffer, opStart: number, opEnd: number) => boolean) | null;
+const NONE: Want = () => false;
+
+/** State of the head-only pass over raw records, kept across batches (a plain loop over locals: it runs for every event). */
+interface HeadPass {
+  h: EventHead;
+  decodeHead: (buf: Buffer, h: EventHead, re: number) => LoggedEvent['event'];
+  want: Want;
+  fromSeq: number; toSeq: number; fromTs: number; toTs: number;
+  /** bit i: kind branch i is replayed */
+  kindMask: number;
+  /** per batch: events counted, the first/last of them */
+  n: number; firstSeq: number; firstTs: number; lastSeq: number; lastTs: number;
+  /** across batches: the previous event, for the seq continuity check */
+  prevSeq: number; prevNode: string;
+  stop: boolean;
+  byKind: number[];
+}
+
+function headPass(raw: RecordBatch, p: HeadPass, out: LoggedEvent[]): void {
+  const { buf, offs, count } = raw;
+  const h = p.h;
+  const want = p.want;
+  const { fromSeq, toSeq, fromTs, toTs, kindMask } = p;
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const k = i * RECORD_STRIDE;
+    const rs = offs[k + 1]!;
+    const re = offs[k + 2]!;
+    if (!scanHead(buf, h, rs, re)) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: the record at ${raw.source} offset ${raw.bufAt + offs[k]!} is not a VexFS event; run audit verify`, { context: { location: `${raw.source} offset ${raw.bufAt + offs[k]!}` } });
+    const seq = h.seq;
+    if (seq !== p.prevSeq + 1 || p.prevSeq === 0) {
+      const node = buf.toString('utf8', h.nodeStart, h.nodeEnd);
+      if (p.prevSeq !== 0 && node === p.prevNode) throw new VexfsError(ErrorCodes.AUDIT_FAILED, `cannot replay: seq ${seq} of node ${node} follows seq ${p.prevSeq} (${raw.source} offset ${raw.bufAt + offs[k]!}); run audit verify`, { context: { location: `${raw.source} offset ${raw.bufAt + offs[k]!}` } });
+      p.prevNode = node;
+    }
+    p.prevSeq = seq;
+    const ts = h.ts;
+    if (seq > toSeq || ts > toTs) { p.stop = true; break; }
+    if (seq < fromSeq || ts < fromTs || ((kindMask >> h.kind) & 1) === 0) continue;
+    p.byKind[h.kind]!++;
+    if (n === 0) { p.firstSeq = seq; p.firstTs = ts; }
+    n++;
+    p.lastSeq = seq; p.lastTs = ts;
+    if (want === null || want(h.kind, buf, h.opStart, h.opEnd)) out.push({ event: p.decodeHead(buf, h, re), bytes: buf.subarray(rs, re) });
+  }
+  p.n = n;
 }
