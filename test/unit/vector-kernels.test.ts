@@ -89,6 +89,23 @@ test('the batch kernel is the native addon (built by npm install), with simsimd\
   assert.equal(k.isa, caps.isa);
 });
 
+test('the service reports which kernels run (impl, source, isa)', async () => {
+  const { createVectorService } = await import('../../src/producers/vector/vector-service.js');
+  const { createEmitter } = await import('../../src/events/emitter.js');
+  const { createMemoryLog } = await import('../../src/log/memory-log.js');
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'vexfs-kern-'));
+  try {
+    const svc = await createVectorService({ emitter: createEmitter({ node: 'k', log: createMemoryLog() }), dataDir, snapshotEvery: 0 });
+    assert.deepEqual(svc.stats().kernels, { impl: 'simsimd', source: 'addon', isa: selectKernels('auto').isa });
+    await svc.close();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
 test('batch kernel equals the scalar reference within 1e-5 relative over random dims, odd ones included, with row subsets', () => {
   const r = rng(11);
   const k = selectKernels('auto');

@@ -85,7 +85,7 @@ export interface VectorService {
   /** Writes a snapshot now (index + id map + seq of the last event covered). */
   snapshot(): void;
   /** Kernel implementation and ISA, pool counters, totals. */
-  stats(): { kernels: { impl: 'simsimd' | 'js'; isa: Isa }; pool: PoolStats; collections: number; vectors: number; snapshotSeq: number; replayed: number; snapshotError: string | null };
+  stats(): { kernels: { impl: 'simsimd' | 'js'; source: 'addon' | 'simsimd-binding' | 'js'; isa: Isa }; pool: PoolStats; collections: number; vectors: number; snapshotSeq: number; replayed: number; snapshotError: string | null };
   /** Writes a final snapshot. Idempotent. */
   close(): Promise<void>;
 }
@@ -435,7 +435,7 @@ export async function createVectorService(options: VectorServiceOptions): Promis
     stats() {
       let vectors = 0;
       for (const c of store.collections.values()) vectors += c.size;
-      return { kernels: { impl: kernels.impl, isa: kernels.isa }, pool: pool.stats(), collections: store.collections.size, vectors, snapshotSeq, replayed, snapshotError };
+      return { kernels: { impl: kernels.impl, source: kernels.source, isa: kernels.isa }, pool: pool.stats(), collections: store.collections.size, vectors, snapshotSeq, replayed, snapshotError };
     },
     async close() {
       if (closed) return;
