@@ -79,7 +79,7 @@ async function throughput(label: string, cfg: { url?: string; dataDir?: string }
   const rbDb = `${database}_rb`;
   const tsvStore = await openStore({ ...cfg, database: tsvDb });
   const rbStore = await openStore({ ...cfg, database: rbDb });
-  const lanes = { sink: { seconds: 0, cpu: 0 }, tsv: { seconds: 0, cpu: 0 }, rb: { seconds: 0, cpu: 0 } };
+  const lanes = { sink: { seconds: 0, cpu: 0 }, tsv: { seconds: 0, cpu: 0 }, rb: { seconds: 0, cpu: 0 }, enc: { seconds: 0, cpu: 0 } };
   const timed = async (lane: Lane, fn: () => Promise<unknown>) => {
     fullGc();
     const t0 = performance.now();
@@ -96,10 +96,13 @@ async function throughput(label: string, cfg: { url?: string; dataDir?: string }
       const tsv = Buffer.from(fsEvents(n).map(eventRow).join(''));
       const w = new RowBinaryWriter(n * 120);
       for (const ev of fsEvents(n)) writeBinaryRow(w, ev);
+      const toEncode = fsEvents(n);
       const steps: [Lane, () => Promise<unknown>][] = [
         [lanes.sink, () => sink.write({ lane: 'normal', events, position: { kind: 'journal', token: `journal:bench-1:${events[0]!.seq}-${events[events.length - 1]!.seq}` } })],
         [lanes.tsv, () => tsvStore.insertTsv(`${tsvDb}.fs_events`, TABLES.fs.columns, tsv, `base-${batches}`)],
         [lanes.rb, () => rbStore.insertRowBinary(`${rbDb}.fs_events`, TABLES.fs.columns, BINARY_TYPES.fs, w.rows(0, n), `base-${batches}`)],
+        // the sink's JS share: RowBinary encoding of fresh events, nothing inserted
+        [lanes.enc, async () => { const e = new RowBinaryWriter(n * 128); for (const ev of toEncode) writeBinaryRow(e, ev); }],
       ];
       // Rotate the order: background merges of one lane's parts then land on every lane alike.
       for (let k = 0; k < steps.length; k++) { const [lane, fn] = steps[(batches + k) % steps.length]!; await timed(lane, fn); }
@@ -111,9 +114,9 @@ async function throughput(label: string, cfg: { url?: string; dataDir?: string }
     }
     const rate = (l: Lane) => rows / l.seconds;
     const perCpu = (l: Lane) => rows / l.cpu;
-    console.error(`${label} (batches of ${batch}): sink ${Math.round(rate(lanes.sink))} rows/s (${Math.round(perCpu(lanes.sink))}/CPU-s), bare TSV ${Math.round(rate(lanes.tsv))} (${Math.round(perCpu(lanes.tsv))}/CPU-s), bare RowBinary ${Math.round(rate(lanes.rb))} (${Math.round(perCpu(lanes.rb))}/CPU-s) (${store.dialect} dialect, ClickHouse ${store.version})`);
+    console.error(`${label} (batches of ${batch}): sink ${Math.round(rate(lanes.sink))} rows/s (${Math.round(perCpu(lanes.sink))}/CPU-s), bare TSV ${Math.round(rate(lanes.tsv))} (${Math.round(perCpu(lanes.tsv))}/CPU-s), bare RowBinary ${Math.round(rate(lanes.rb))} (${Math.round(perCpu(lanes.rb))}/CPU-s), encode only ${Math.round(rate(lanes.enc))} (${Math.round(perCpu(lanes.enc))}/CPU-s) (${store.dialect} dialect, ClickHouse ${store.version})`);
     return {
-      sink: rate(lanes.sink), sinkPerCpu: perCpu(lanes.sink), tsv: rate(lanes.tsv), tsvPerCpu: perCpu(lanes.tsv), rb: rate(lanes.rb), rbPerCpu: perCpu(lanes.rb),
+      sink: rate(lanes.sink), sinkPerCpu: perCpu(lanes.sink), tsv: rate(lanes.tsv), tsvPerCpu: perCpu(lanes.tsv), rb: rate(lanes.rb), rbPerCpu: perCpu(lanes.rb), enc: rate(lanes.enc), encPerCpu: perCpu(lanes.enc),
       version: store.version, dialect: store.dialect,
     };
   } finally {
@@ -200,7 +203,7 @@ const result = {
   at: new Date().toISOString(),
   commit: (() => { try { return execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim(); } catch { return 'unknown'; } })(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: Number(loadavg()[0]!.toFixed(2)) },
-  conditions: `fs events with UUIDv7 ids written through createClickhouseSink in batches of ${BATCH} (RowBinary encoding, streamed to the server / spooled to a file chDB reads with file(); dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). Baselines, interleaved batch by batch with the sink in the same run: the store's bare insert of the same number of rows pre-encoded, as TSV through the store's text path (chDB raw insert / HTTP insert: what the sink did before) and as RowBinary through the sink's path, each into an identical database. CPU: seconds of this process (chDB and its threads included)${own ? ' plus, for the server figures, the server process' : ''}. Small batches: ${SMALL_ROWS} rows into chDB in batches of ${SMALL_BATCH} (the bridge's default batch size). Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
+  conditions: `fs events with UUIDv7 ids written through createClickhouseSink in batches of ${BATCH} (RowBinary encoding, sent to the server with INSERT … FORMAT RowBinary / spooled to a file chDB reads with file(); dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). Baselines, interleaved batch by batch with the sink in the same run: the store's bare insert of the same number of rows pre-encoded, as TSV through the store's text path (chDB raw insert / HTTP insert: what the sink did before) and as RowBinary through the sink's path, each into an identical database; and the RowBinary encoding of fresh events alone (no insert). Each timed step starts after a full GC; the lane order rotates per batch. CPU: seconds of this process (chDB and its threads included)${own ? ' plus, for the server figures, the server process' : ''}. Small batches: ${SMALL_ROWS} rows into chDB in batches of ${SMALL_BATCH} (the bridge's default batch size). Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
   metrics: {
     chdb_rows_per_s: { value: r0(chdb.sink), unit: 'rows/s', target: 500000, better: 'higher' },
     chdb_rows_per_cpu_s: { value: r0(chdb.sinkPerCpu), unit: 'rows/CPU-s', better: 'higher', note: 'rows per CPU second of this process (chDB runs in-process, so its threads count): less sensitive to the other load on the machine' },
@@ -210,6 +213,8 @@ const result = {
     chdb_bare_rowbinary_rows_per_s: { value: r0(chdb.rb), unit: 'rows/s', better: 'higher', note: 'ceiling: pre-encoded RowBinary through the sink\'s path (spool file + INSERT SELECT FROM file())' },
     chdb_bare_rowbinary_rows_per_cpu_s: { value: r0(chdb.rbPerCpu), unit: 'rows/CPU-s', better: 'higher' },
     chdb_ratio_to_bare_rowbinary: { value: r3(chdb.sink / chdb.rb), unit: 'ratio', better: 'higher' },
+    encode_rowbinary_rows_per_s: { value: r0(chdb.enc), unit: 'rows/s', better: 'higher', note: 'the sink\'s JS share alone: RowBinary encoding of fresh fs events (chDB run), nothing inserted' },
+    encode_rowbinary_rows_per_cpu_s: { value: r0(chdb.encPerCpu), unit: 'rows/CPU-s', better: 'higher' },
     chdb_rows_per_s_batch_100: { value: r0(chdbSmall), unit: 'rows/s', better: 'higher', note: `sink alone, batches of ${SMALL_BATCH} (per-insert overhead)` },
     server_rows_per_s: { value: r0(server.sink), unit: 'rows/s', target: 200000, better: 'higher' },
     server_rows_per_cpu_s: { value: r0(server.sinkPerCpu), unit: 'rows/CPU-s', better: 'higher', note: own ? 'this process plus the server process' : 'this process only (server not started by this run)' },
@@ -217,6 +222,7 @@ const result = {
     server_bare_insert_rows_per_cpu_s: { value: r0(server.tsvPerCpu), unit: 'rows/CPU-s', better: 'higher' },
     server_ratio_to_bare_insert: { value: r3(server.sink / server.tsv), unit: 'ratio', better: 'higher' },
     server_bare_rowbinary_rows_per_s: { value: r0(server.rb), unit: 'rows/s', better: 'higher', note: 'ceiling: pre-encoded RowBinary, bare HTTP insert' },
+    server_bare_rowbinary_rows_per_cpu_s: { value: r0(server.rbPerCpu), unit: 'rows/CPU-s', better: 'higher' },
     server_ratio_to_bare_rowbinary: { value: r3(server.sink / server.rb), unit: 'ratio', better: 'higher' },
     e2e_lag_p99_s: { value: r3(e2e.p99), unit: 's', target: 2, better: 'lower' },
     e2e_lag_p50_s: { value: r3(e2e.p50), unit: 's', better: 'lower' },

@@ -28,7 +28,7 @@ function acquire(path: string): Session {
     throw new VexfsError(ErrorCodes.STORE_UNAVAILABLE, `cannot open chDB data directory ${path}: ${(err as Error).message.split('\n')[0]} (another process, e.g. a running \`vexfs up\`, may hold it)`, { retriable: false, context: { path }, cause: err });
   }
   // RowBinary batches are handed to the engine as files: chDB's raw insert takes text
-  // formats only, and reads TSV through it at a third of the speed of file() (bench/sink.ts).
+  // formats only, and parses TSV through it at a third of the speed of file() (docs/benchmarks/sink.md).
   // Files left by a process that died mid-insert are removed when the engine is opened.
   rmSync(join(path, SPOOL), { recursive: true, force: true });
   mkdirSync(join(path, SPOOL), { recursive: true });
