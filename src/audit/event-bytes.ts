@@ -47,6 +47,15 @@ function readLong(b: Buffer, end: number): number {
 }
 
 function skipString(b: Buffer, end: number): number {
+  // fast path: a length under 64 is one byte (zigzag 2n, high and low bits clear)
+  const c = pos < end ? b[pos]! : 0x80;
+  if ((c & 0x81) === 0) {
+    const start = pos + 1;
+    const e = start + (c >> 1);
+    if (e > end) return -1;
+    pos = e;
+    return start;
+  }
   const len = readLong(b, end);
   if (!(len >= 0) || pos + len > end) return -1;
   const start = pos;
