@@ -51,7 +51,7 @@ function eventPool(n: number): VexEvent[] {
 /** Feeds up to `total` events (stopping after `budgetMs`) through the runner's Pipeline (analyse + bridge → null sink) in source batches of 1000; returns events/s and the count. */
 async function runPipeline(total: number, pool: VexEvent[], budgetMs = Infinity, onProgress?: (done: number) => void): Promise<{ rate: number; events: number }> {
   const opts = resolveProcessorOptions({ laneCapacity: 100_000 });
-  const bridge = new Bridge({ sink: nullSink, batchSize: opts.batchSize, flushMs: opts.flushMs, laneCapacity: opts.laneCapacity });
+  const bridge = new Bridge({ sink: nullSink, batchSize: opts.batchSize, maxBatch: opts.maxBatch, flushMs: opts.flushMs, laneCapacity: opts.laneCapacity });
   const pipe = new Pipeline(opts, bridge, 'bench', undefined, true);
   const batch: VexEvent[] = new Array(1000);
   const offsets = new Float64Array(1000);

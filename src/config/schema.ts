@@ -62,6 +62,7 @@ export const configSchema = {
         anomalyWindow: { type: 'integer', minimum: 2, default: 1000, description: 'Isolation forest training window (seed 003).' },
         minSamples: { type: 'integer', minimum: 1, default: 50, description: 'Samples before a detector may fire (seed 003).' },
         batchSize: { type: 'integer', minimum: 1, maximum: 100000, default: 100, description: 'Bridge batch size.' },
+        maxBatch: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000, description: 'Most events in one sink write: batches queued behind a write in flight are sent together.' },
         flushMs: { type: 'integer', minimum: 1, maximum: 60000, default: 10, description: 'Bridge flush interval.' },
       },
     },

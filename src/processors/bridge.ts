@@ -10,6 +10,8 @@ export interface BridgeOptions {
   sink: Sink;
   /** Events per batch (seed 000: 100). */
   batchSize: number;
+  /** Most events per sink write: chunks queued behind a write in flight go together in the next one (default batchSize). */
+  maxBatch?: number;
   /** A non-empty lane is flushed at the latest this long after its oldest event arrived (seed 000: 10 ms). */
   flushMs: number;
   /** Events a lane may hold, queued plus being written, before `hasRoom()` turns false. */
@@ -124,8 +126,19 @@ export class Bridge {
   private flush(l: Lane): void {
     if (l.writing > 0 || l.queued === 0 || this.failed || this.closed) return;
     l.timer?.unsubscribe(); l.timer = null;
-    const { events, entries, offsets, n } = l.chunks.shift()!;
+    let { events, entries, offsets, n } = l.chunks.shift()!;
     if (n < events.length) { events.length = n; entries.length = n; }
+    // Adaptive batching: chunks that queued up while the previous write was in flight go together.
+    const max = this.o.maxBatch ?? this.o.batchSize;
+    if (l.chunks.length > 0 && n + l.chunks[0]!.n <= max) {
+      const evs = events, ens = entries, offs: number[] = Array.from(offsets.subarray(0, n));
+      while (l.chunks.length > 0 && n + l.chunks[0]!.n <= max) {
+        const c = l.chunks.shift()!;
+        for (let i = 0; i < c.n; i++) { evs.push(c.events[i]!); ens.push(c.entries[i]!); offs.push(c.offsets[i]!); }
+        n += c.n;
+      }
+      offsets = Float64Array.from(offs);
+    }
     l.queued -= n;
     l.writing = n;
     metrics.bridgeQueued.set({ lane: l.name }, l.size);

@@ -63,6 +63,12 @@ export interface ProcessorOptions {
   patternMaxPerGroup: number;
   /** Bridge batch size (seed 000). Default 100. */
   batchSize: number;
+  /**
+   * Most events one sink write may carry. While a write is in flight, the batches that queue up
+   * behind it are sent together in the next write (adaptive batching): batchSize-sized writes
+   * when the sink keeps up, larger ones when it does not. Default 10,000.
+   */
+  maxBatch: number;
   /** Bridge flush interval in ms (seed 000: lazy sync 10 ms). Default 10. */
   flushMs: number;
   /** Events a bridge lane may hold (queued + being written) before the source is paused. Default 10,000. */
@@ -98,6 +104,7 @@ export const DEFAULT_PROCESSOR_OPTIONS: Readonly<ProcessorOptions> = Object.free
   patternMaxSequences: 20_000,
   patternMaxPerGroup: 20,
   batchSize: 100,
+  maxBatch: 10_000,
   flushMs: 10,
   laneCapacity: 10_000,
 });
@@ -132,6 +139,7 @@ const RULES: Record<keyof ProcessorOptions, Rule> = {
   patternMaxSequences: { int: true, min: 1, max: 10_000_000 },
   patternMaxPerGroup: { int: true, min: 1, max: 100_000 },
   batchSize: { int: true, min: 1, max: 100_000 },
+  maxBatch: { int: true, min: 1, max: 1_000_000 },
   flushMs: { int: true, min: 1, max: 60_000 },
   laneCapacity: { int: true, min: 1, max: 100_000_000 },
 };
@@ -163,6 +171,7 @@ export function resolveProcessorOptions(input: Partial<ProcessorOptions> = {}): 
   if (out.windowMs % out.slideMs !== 0) throw invalid('slideMs', out.slideMs, `must divide windowMs (${out.windowMs})`);
   if (out.criticalSigma < out.warnSigma) throw invalid('criticalSigma', out.criticalSigma, `must be ≥ warnSigma (${out.warnSigma})`);
   if (out.patternMaxLength < out.patternMinLength) throw invalid('patternMaxLength', out.patternMaxLength, `must be ≥ patternMinLength (${out.patternMinLength})`);
+  if (out.maxBatch < out.batchSize) throw invalid('maxBatch', out.maxBatch, `must be ≥ batchSize (${out.batchSize})`);
   if (out.minSamples > out.anomalyWindow) throw invalid('minSamples', out.minSamples, `must be ≤ anomalyWindow (${out.anomalyWindow})`);
   return Object.freeze(out);
 }

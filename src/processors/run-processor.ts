@@ -139,7 +139,7 @@ export function runProcessor(opts: RunProcessorOptions): ProcessorHandle {
   let fatal: (err: unknown) => void = () => {};
   const fatalP = new Promise<never>((_, reject) => { fatal = reject; });
   fatalP.catch(() => {});
-  const bridge = new Bridge({ sink: opts.sink, batchSize: popts.batchSize, flushMs: popts.flushMs, laneCapacity: popts.laneCapacity, scheduler: opts.scheduler, onFatal: (e) => fatal(e) });
+  const bridge = new Bridge({ sink: opts.sink, batchSize: popts.batchSize, maxBatch: popts.maxBatch, flushMs: popts.flushMs, laneCapacity: popts.laneCapacity, scheduler: opts.scheduler, onFatal: (e) => fatal(e) });
   const pipeline = new Pipeline(popts, bridge, opts.node ?? 'processor', opts.scheduler, opts.forwardEvents ?? true, opts.analyse ?? true);
   const src = opts.source;
   let kafka: Kafka | null = null;

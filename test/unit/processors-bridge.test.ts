@@ -47,6 +47,28 @@ test('bridge: flushes on time (flushMs, virtual time) and on size (batchSize)', 
   await entry.settled;
 });
 
+test('bridge: batches that queue behind a slow write go together in the next one (adaptive batching, up to maxBatch, order kept)', async () => {
+  const writes: { n: number; token: string; seqs: number[] }[] = [];
+  let release: (() => void) | null = null;
+  const sink = { name: 'slow', async write(b: { events: { seq: number }[]; position: { token: string } }) {
+    writes.push({ n: b.events.length, token: b.position.token, seqs: b.events.map((e) => e.seq) });
+    if (writes.length === 1) await new Promise<void>((r) => { release = r; });
+  }, async healthcheck() { return { ok: true }; }, async close() {} };
+  const bridge = new Bridge({ sink: sink as never, batchSize: 10, maxBatch: 35, flushMs: 1, laneCapacity: 1000 });
+  const entry = new SourceEntry('journal', 'journal:n1', 1, 100);
+  const evs = Array.from({ length: 100 }, (_, i) => fsEvent(i, 'write', `/f${i}`));
+  for (let i = 0; i < 100; i++) bridge.push('normal', evs[i]!, entry, i + 1);
+  entry.seal();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(writes.length, 1, 'one write in flight per lane');
+  release!();
+  await bridge.drain();
+  await entry.settled;
+  assert.deepEqual(writes.map((w) => w.n), [10, 30, 30, 30], 'queued chunks of 10 merged up to maxBatch 35');
+  assert.deepEqual(writes.map((w) => w.token), ['journal:n1:1-10', 'journal:n1:11-40', 'journal:n1:41-70', 'journal:n1:71-100']);
+  assert.deepEqual(writes.flatMap((w) => w.seqs), evs.map((e) => e.seq), 'order preserved');
+});
+
 test('bridge: lanes are separate batches; derived-result tokens carry lane and number', async () => {
   const sink = memorySink();
   const bridge = new Bridge({ sink, batchSize: 2, flushMs: 1, laneCapacity: 100 });
