@@ -41,7 +41,8 @@ interface Detector {
    * attacked in its first minutes is not silent: returns true when the window is anomalous on
    * its own (raised critical, kept out of the baseline).
    */
-  coldStart?(s: WindowStats, o: DetectAnomaliesOptions): boolean;
+  /** An absolute rule that raises `critical` on any baseline, before or after minSamples. */
+  rule?(s: WindowStats, o: DetectAnomaliesOptions): boolean;
 }
 
 /** The five threshold detectors, their watched values and guards (documented in docs/processors.md). */
@@ -51,7 +52,7 @@ export const DETECTORS: readonly Detector[] = [
   { type: 'throughput_collapse', dimensions: ['all'], value: (s) => s.rate, direction: 'down', floorRel: 0.2, floorAbs: 0, minCount: 0, pooled: false, guard: (v, m) => v <= 0.6 * m },
   { type: 'mass_modification', dimensions: ['process'], value: (s) => s.distinctModifiedFiles + s.extensionChanges, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 0, pooled: true, guard: (v, _m, o) => v >= o.massMinFiles,
     // renaming massMinFiles files to another extension within one window is ransomware-like on any baseline
-    coldStart: (s, o) => s.extensionChanges >= o.massMinFiles },
+    rule: (s, o) => s.extensionChanges >= o.massMinFiles },
   { type: 'mass_read', dimensions: ['process'], value: (s) => s.distinctReadFiles, direction: 'up', floorRel: 0.1, floorAbs: 1, minCount: 0, pooled: true, guard: (v, _m, o) => v >= o.massMinFiles },
 ];
 
@@ -86,15 +87,17 @@ export function detectAnomalies(opts: DetectAnomaliesOptions): OperatorFunction<
           if (s.count < det.minCount) { episodes.update(groupKey, null); continue; }
           const base = baselineOf(det.pooled ? `${det.type}|${s.dimension}` : groupKey);
           const x = det.value(s);
-          if (base.samples < opts.minSamples) {
-            if (!det.coldStart?.(s, opts)) { base.push(x); episodes.update(groupKey, null); continue; }
+          if (det.rule?.(s, opts)) {
+            // The absolute rule holds on any baseline (a new process in a busy pool included); the
+            // value does not join the baseline.
             if (!episodes.update(groupKey, 'critical')) continue;
             subscriber.next({
-              anomalyType: det.type, severity: 'critical', score: x / opts.massMinFiles, value: x, baseline: 0, stddev: 0,
-              threshold: opts.massMinFiles, detector: 'cold_start_rule', stats: s,
+              anomalyType: det.type, severity: 'critical', score: x / opts.massMinFiles, value: x, baseline: base.samples > 0 ? base.mean : 0, stddev: 0,
+              threshold: opts.massMinFiles, detector: 'extension_change_rule', stats: s,
             });
             continue;
           }
+          if (base.samples < opts.minSamples) { base.push(x); episodes.update(groupKey, null); continue; }
           const v = base.judge(x, { ...opts, direction: det.direction, floorRel: det.floorRel, floorAbs: det.floorAbs });
           const severity = v.severity !== null && det.guard(x, v.mean, opts) ? v.severity : null;
           if (severity === null) base.push(x);

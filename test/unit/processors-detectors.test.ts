@@ -120,7 +120,7 @@ test('labelled synthetic traces: every detector reaches precision ≥ 0.9 and re
   assert.ok(o.tp > 0, `isolation forest found nothing (${JSON.stringify(o)})`);
 });
 
-test('detectAnomalies: a ransomware-like burst on a fresh node (no baseline yet) is raised by the cold-start rule; a bulk copy is not', async () => {
+test('detectAnomalies: a ransomware-like burst on a fresh node (no baseline yet) is raised by the extension-change rule; a bulk copy is not', async () => {
   const proc = (p: Partial<WindowStats>): WindowStats => ({ ...base, dimension: 'process', group: '4242', ...p });
   const copy = proc({ distinctModifiedFiles: 400, modifications: 400, extensionChanges: 0 });
   const burst = proc({ distinctModifiedFiles: 300, modifications: 300, renames: 300, extensionChanges: 300 });
@@ -128,6 +128,18 @@ test('detectAnomalies: a ransomware-like burst on a fresh node (no baseline yet)
   assert.equal(out.length, 1, 'one episode, raised once');
   assert.equal(out[0]!.anomalyType, 'mass_modification');
   assert.equal(out[0]!.severity, 'critical');
-  assert.equal(out[0]!.detector, 'cold_start_rule');
+  assert.equal(out[0]!.detector, 'extension_change_rule');
   assert.equal(out[0]!.value, 600);
+});
+
+test('detectAnomalies: the extension-change rule is critical on a full, noisy pooled baseline too (a new process renaming files to .locked)', async () => {
+  const proc = (group: string, p: Partial<WindowStats>): WindowStats => ({ ...base, dimension: 'process', group, ...p });
+  // a busy pool: many processes whose windows modify 0..200 files (σ large enough that 170 would be only ~2σ)
+  const normal = Array.from({ length: 200 }, (_, i) => proc(String(1000 + (i % 40)), { distinctModifiedFiles: (i * 37) % 200, modifications: (i * 37) % 200 }));
+  const burst = proc('31337', { distinctModifiedFiles: 120, modifications: 240, renames: 120, extensionChanges: 120 });
+  const out = await lastValueFrom(from([...normal, burst]).pipe(detectAnomalies(opts), toArray()));
+  const mine = out.filter((a) => a.stats.group === '31337');
+  assert.equal(mine.length, 1);
+  assert.equal(mine[0]!.severity, 'critical');
+  assert.equal(mine[0]!.detector, 'extension_change_rule');
 });

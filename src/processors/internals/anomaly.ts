@@ -16,7 +16,7 @@ export interface Anomaly {
   stddev: number;
   threshold: number;
   /** Which detector family raised it. */
-  detector: 'dynamic_threshold' | 'isolation_forest' | 'cold_start_rule';
+  detector: 'dynamic_threshold' | 'isolation_forest' | 'extension_change_rule';
   /** The window that crossed the threshold (evidence: counts, rates, quantiles, top paths). */
   stats: WindowStats;
 }
