@@ -17,7 +17,7 @@ for (const n of names) if (!ALL.includes(n)) { console.error(`unknown benchmark 
 if (!process.argv.includes('--docs-only')) {
   for (const name of names) {
     console.error(`\n=== bench ${name} ===`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', `${name}.ts`)], { cwd: ROOT, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(ROOT, 'bench', `${name}.ts`)], { cwd: ROOT, stdio: 'inherit' });
     if (r.status !== 0) console.error(`bench ${name} exited with ${r.status}`);
   }
 }

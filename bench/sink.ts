@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fsPayload } from '../src/events/payloads.js';
+import { createEventCodec } from '../src/events/codec.js';
 import type { VexEvent } from '../src/events/types.js';
 import { uuidv7 } from '../src/events/uuid7.js';
 import { startClickhouseServer } from '../src/infra/clickhouse-server.js';
@@ -37,7 +38,13 @@ const work = mkdtempSync(join(tmpdir(), 'vexfs-bench-sink-'));
 const OPS = ['getattr', 'write', 'read', 'write', 'open', 'release', 'getattr', 'write', 'create', 'truncate'];
 
 let seq = 0;
-/** `n` fs events stamped now, with unique UUIDv7 ids (as the emitter makes them). */
+const codec = createEventCodec();
+const scratch = Buffer.alloc(64 * 1024);
+/**
+ * `n` fs events stamped now, with unique UUIDv7 ids (as the emitter makes them), round-tripped
+ * through the codec: the sink receives events the runner decoded from the journal or Kafka
+ * (flat strings, one record shape), not freshly concatenated ones.
+ */
 function fsEvents(n: number): VexEvent[] {
   const out: VexEvent[] = new Array(n);
   const now = Date.now();
@@ -47,6 +54,7 @@ function fsEvents(n: number): VexEvent[] {
     const path = `/d${s % 64}/f${s % 4093}.dat`;
     out[i] = { id: uuidv7(now), node: 'bench-1', seq: s, ts: now * 1000 + (i % 1000), kind: 'fs', op, priority: 'normal', key: path, prevHash: Buffer.alloc(32), hash: Buffer.alloc(32),
       payload: fsPayload({ path, offset: (s % 256) * 4096, size: 4096, result: op === 'write' || op === 'read' ? 4096 : 0, uid: 1000, gid: 1000, pid: 4000 + (s % 8), latencyUs: 10 + (s % 90), mode: op === 'create' ? 0o100644 : null }) };
+    out[i] = codec.decode(Buffer.from(scratch.subarray(0, codec.encodeInto(out[i]!, scratch, 0))), 0).event;
   }
   return out;
 }
@@ -203,7 +211,7 @@ const result = {
   at: new Date().toISOString(),
   commit: (() => { try { return execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim(); } catch { return 'unknown'; } })(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: Number(loadavg()[0]!.toFixed(2)) },
-  conditions: `fs events with UUIDv7 ids written through createClickhouseSink in batches of ${BATCH} (RowBinary encoding, sent to the server with INSERT … FORMAT RowBinary / spooled to a file chDB reads with file(); dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). Baselines, interleaved batch by batch with the sink in the same run: the store's bare insert of the same number of rows pre-encoded, as TSV through the store's text path (chDB raw insert / HTTP insert: what the sink did before) and as RowBinary through the sink's path, each into an identical database; and the RowBinary encoding of fresh events alone (no insert). Each timed step starts after a full GC; the lane order rotates per batch. CPU: seconds of this process (chDB and its threads included)${own ? ' plus, for the server figures, the server process' : ''}. Small batches: ${SMALL_ROWS} rows into chDB in batches of ${SMALL_BATCH} (the bridge's default batch size). Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
+  conditions: `fs events with UUIDv7 ids, round-tripped through the codec (the decoded shapes the runner hands the sink), written through createClickhouseSink in batches of ${BATCH} (RowBinary encoding, sent to the server with INSERT … FORMAT RowBinary / spooled to a file chDB reads with file(); dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). Baselines, interleaved batch by batch with the sink in the same run: the store's bare insert of the same number of rows pre-encoded, as TSV through the store's text path (chDB raw insert / HTTP insert: what the sink did before) and as RowBinary through the sink's path, each into an identical database; and the RowBinary encoding of fresh events alone (no insert). Each timed step starts after a full GC; the lane order rotates per batch. CPU: seconds of this process (chDB and its threads included)${own ? ' plus, for the server figures, the server process' : ''}. Small batches: ${SMALL_ROWS} rows into chDB in batches of ${SMALL_BATCH} (the bridge's default batch size). Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
   metrics: {
     chdb_rows_per_s: { value: r0(chdb.sink), unit: 'rows/s', target: 500000, better: 'higher' },
     chdb_rows_per_cpu_s: { value: r0(chdb.sinkPerCpu), unit: 'rows/CPU-s', better: 'higher', note: 'rows per CPU second of this process (chDB runs in-process, so its threads count): less sensitive to the other load on the machine' },
