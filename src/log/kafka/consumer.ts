@@ -42,6 +42,22 @@ export interface TopicReadOptions {
 
 const READ_KEYS = ['brokers', 'topics', 'clientId', 'codec', 'follow', 'signal', 'batchSize', 'schemaIds', 'schemaRegistryUrl', 'onBadRecord', 'connectionTimeoutMs'];
 
+/** Leadership errors of a topic whose partitions are still electing a leader (just created, broker restarting). */
+const ELECTING = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
+/** The topic's offsets, waiting (bounded, about 10 s) while its partitions elect a leader. */
+async function offsetsWhenLed(admin: ReturnType<ReturnType<typeof kafkaClient>['admin']>, topic: string): Promise<{ partition: number; high: string; low: string }[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (err) {
+      const e = err as { type?: string; originalError?: { type?: string } };
+      if (!(ELECTING.has(e.type ?? '') || ELECTING.has(e.originalError?.type ?? '')) || attempt >= 40) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
 /**
  * Consumes topics from the beginning and decodes every record (for replay and audit). Uses a
  * throw-away consumer group that never commits offsets. Without `follow` it stops at the end
@@ -65,7 +81,7 @@ export async function* readKafkaTopic(opts: TopicReadOptions): AsyncGenerator<To
   const groupId = `vexfs-read-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
   try {
     for (const topic of opts.topics) {
-      for (const p of await admin.fetchTopicOffsets(topic)) {
+      for (const p of await offsetsWhenLed(admin, topic)) {
         if (BigInt(p.high) > BigInt(p.low)) remaining.set(`${topic}:${p.partition}`, BigInt(p.high));
       }
     }
