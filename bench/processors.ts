@@ -82,7 +82,7 @@ function baseline(total: number, pool: VexEvent[]): number {
   return total / ((performance.now() - t0) / 1000);
 }
 
-async function kafkaThroughput(n: number): Promise<{ perS: number; brokers: string; own: boolean }> {
+async function kafkaThroughput(n: number): Promise<{ perS: number; bareRate: number; brokers: string; own: boolean }> {
   let stop = async () => {};
   let brokers = process.env.KAFKA_BROKERS ?? '';
   if (!brokers) { const b = await startKafkaBroker(); brokers = b.brokers; stop = () => b.stop(); }
@@ -109,7 +109,18 @@ async function kafkaThroughput(n: number): Promise<{ perS: number; brokers: stri
     const end = performance.now();
     const processed = h.stats().processed;
     await h.stop();
-    return { perS: processed / ((end - first) / 1000), brokers, own: !process.env.KAFKA_BROKERS };
+    // Same-run ceiling: a bare kafkajs consumer reading the same topic (eachBatch, counting only:
+    // no decode, no pipeline, no commits), timed from its first batch to the n-th message.
+    const bare = kafka.consumer({ groupId: `bench-bare-${topic}`, maxWaitTimeInMs: 500 });
+    await bare.connect();
+    await bare.subscribe({ topic, fromBeginning: true });
+    let seen = 0, bareFirst = 0, bareEnd = 0;
+    await bare.run({ eachBatch: async ({ batch }) => { if (!bareFirst) bareFirst = performance.now(); seen += batch.messages.length; if (seen >= n && !bareEnd) bareEnd = performance.now(); } });
+    const bareDeadline = Date.now() + 90_000;
+    while (!bareEnd && Date.now() < bareDeadline) await new Promise((r) => setTimeout(r, 5));
+    await bare.disconnect();
+    const bareRate = bareEnd ? seen / ((bareEnd - bareFirst) / 1000) : 0;
+    return { perS: processed / ((end - first) / 1000), bareRate, brokers, own: !process.env.KAFKA_BROKERS };
   } finally { await stop(); }
 }
 
@@ -170,6 +181,10 @@ for (const [type, a] of Object.entries(acc)) {
 const kafkaN = Number(process.env.BENCH_KAFKA_EVENTS ?? 200_000);
 const k = await kafkaThroughput(kafkaN);
 metrics.kafka_events_per_s = { value: Math.round(k.perS), unit: 'events/s', target: 200_000, better: 'higher' };
+if (k.bareRate > 0) {
+  metrics.kafkajs_consume_only_events_per_s = { value: Math.round(k.bareRate), unit: 'events/s', better: 'higher' };
+  metrics.kafka_ratio_to_kafkajs_consume_only = { value: Number((k.perS / k.bareRate).toFixed(3)), unit: 'ratio', better: 'higher' };
+}
 
 let commit = 'unknown';
 try { commit = execSync('git rev-parse --short HEAD', { encoding: 'utf8' }).trim(); } catch { /* not a repo */ }
@@ -178,7 +193,7 @@ const result = {
   at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
   commit,
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', node: process.version, loadavg1: Number(os.loadavg()[0]!.toFixed(1)) },
-  conditions: `machine load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores during the run (shared with other work). in-process: ${inprocessEvents} fs events (at most ${N}, ${budget / 1000} s budget) (pool of 100k distinct events over 80,000 paths, 64 prefixes, 32 processes, 8 ops; ${SPACING_US} µs apart in event time) through analyse() (count + time windows on 4 dimensions, 5 threshold detectors, isolation forest, pattern discovery) and the bridge into a no-op sink, fed in source batches of 1000 as runProcessor does; baseline: Subject→map pass-through. rss: ${rssEvents} events (10M did not fit the ${rssBudget / 1000} s budget unless equal), RSS once warm (10 % of the budget and two 10 s windows of event time: ${rssFrom} events) vs the end, after gc, scaled to 10M. kafka: ${kafkaN} pre-produced single-object Avro fs events on 3 partitions of ${k.own ? 'a broker started by the bench' : 'the running broker'}, one runProcessor member, decode + pipeline + null sink + offset commits, first to last ack. detectors: traces seeds 21 and 22 (150 ev/s, 3 injections per type), default options.`,
+  conditions: `machine load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores during the run (shared with other work). in-process: ${inprocessEvents} fs events (at most ${N}, ${budget / 1000} s budget) (pool of 100k distinct events over 80,000 paths, 64 prefixes, 32 processes, 8 ops; ${SPACING_US} µs apart in event time) through analyse() (count + time windows on 4 dimensions, 5 threshold detectors, isolation forest, pattern discovery) and the bridge into a no-op sink, fed in source batches of 1000 as runProcessor does; baseline: Subject→map pass-through. rss: ${rssEvents} events (10M did not fit the ${rssBudget / 1000} s budget unless equal), RSS once warm (10 % of the budget and two 10 s windows of event time: ${rssFrom} events) vs the end, after gc, scaled to 10M. kafka: ${kafkaN} pre-produced single-object Avro fs events on 3 partitions of ${k.own ? 'a broker started by the bench' : 'the running broker'}, one runProcessor member, decode + pipeline + null sink + offset commits, first to last ack; baseline: a bare kafkajs consumer (eachBatch, counting only) on the same topic, first batch to the last message. detectors: traces seeds 21 and 22 (150 ev/s, 3 injections per type), default options.`,
   metrics,
 };
 console.log(JSON.stringify(result, null, 2));
