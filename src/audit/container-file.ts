@@ -3,7 +3,7 @@ import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createEventCodec, type EventCodec } from '../events/codec.js';
 import { inlinedEventSchema } from '../events/schema.js';
-import type { EventBytes, RecordBatch } from './verify.js';
+import { recordItem, type EventBytes, type RecordBatch } from './verify.js';
 
 /**
  * Avro object container files of VexFS events (the export format): the standard header with the
@@ -84,66 +84,17 @@ export async function createContainerWriter(path: string, codec: EventCodec = cr
 
 /** Reads a container file back as batches of event bytes; broken or partial blocks become items with `error`. */
 export async function* readContainer(path: string, opts: { batchSize?: number; codec?: EventCodec; source?: string } = {}): AsyncGenerator<EventBytes[]> {
-  const batchSize = opts.batchSize ?? 1000;
-  const source = opts.source ?? path;
-  const fh = await open(path, 'r');
-  try {
-    const r = new ChunkReader(fh.fd);
-    const bad = (reason: 'truncated' | 'malformed', message: string, at: number, bytes = Buffer.alloc(0)): EventBytes => ({ bytes, source, offset: at, error: { reason, message } });
-    // header: magic, metadata map, sync marker; re-read with more bytes until it parses
-    let sync: Buffer | null = null;
-    while (!sync) {
-      const have = r.end - r.pos;
-      if (have >= 4 && !r.buf.subarray(r.pos, r.pos + 4).equals(MAGIC)) { yield [bad('malformed', `${path} is not an Avro object container file`, 0)]; return; }
-      const end = parseHeaderEnd(r.buf, r.pos, r.end);
-      if (end > 0) { sync = Buffer.from(r.buf.subarray(end - 16, end)); r.pos = end; break; }
-      if (!r.fill()) { yield [bad('truncated', `${path} ends inside its header`, 0)]; return; }
-    }
-    let batch: EventBytes[] = [];
-    let codec = opts.codec;
-    for (;;) {
-      // parse as many whole blocks as are buffered without awaiting
-      const buf = r.buf;
-      const limit = r.end;
-      let p = r.pos;
-      while (batch.length < batchSize && p < limit) {
-        lp = p;
-        const count = readLongAt(buf, limit);
-        const size = readLongAt(buf, limit);
-        if (Number.isNaN(size)) break;
-        const dataAt = lp;
-        if (dataAt + size + 16 > limit) break;
-        const blockAt = r.fileOffsetOf(p);
-        if (count < 0 || size < 0) { batch.push(bad('malformed', `bad block header at offset ${blockAt}`, blockAt)); yield batch; return; }
-        const data = buf.subarray(dataAt, dataAt + size);
-        if (!syncAt(buf, dataAt + size, sync)) { batch.push(bad('malformed', `block at offset ${blockAt} does not end with the file's sync marker`, blockAt, data)); yield batch; return; }
-        p = dataAt + size + 16;
-        if (count === 1) batch.push({ bytes: data, source, offset: blockAt });
-        else {
-          // a block of several records (another writer): find their boundaries by decoding
-          codec ??= createEventCodec();
-          let q = 0;
-          for (let i = 0; i < count; i++) {
-            try { const { end } = codec.decode(data, q); batch.push({ bytes: data.subarray(q, end), source, offset: blockAt, location: `${source} offset ${blockAt} record ${i}` }); q = end; } catch (err) { batch.push(bad('malformed', (err as Error).message, blockAt, data.subarray(q))); yield batch; return; }
-          }
-        }
-      }
-      r.pos = p;
-      if (batch.length >= batchSize) { yield batch; batch = []; continue; }
-      if (r.pos >= r.end && r.eof) break;
-      if (!r.fill()) {
-        if (r.pos < r.end) batch.push(bad('truncated', `file ends inside the block at offset ${r.fileOffsetOf(r.pos)}`, r.fileOffsetOf(r.pos), r.buf.subarray(r.pos, r.end)));
-        break;
-      }
-    }
-    if (batch.length) yield batch;
-  } finally {
-    await fh.close();
+  for await (const b of readContainerRecords(path, { ...opts, batchSize: opts.batchSize ?? 1000 })) {
+    const out: EventBytes[] = new Array(b.count);
+    for (let i = 0; i < b.count; i++) out[i] = recordItem(b, i);
+    if (b.error) out.push(b.error);
+    if (out.length) yield out;
   }
 }
 
 /**
- * The same records as `readContainer`, without an object or a Buffer view per record: each batch is
+ * The records of a container file without an object or a Buffer view per record (`readContainer`
+ * wraps them as EventBytes): each batch is
  * one read chunk plus an Int32Array of record positions in it (see RecordBatch). The verifier reads
  * these; a broken or partial block ends the file's last batch as its `error` item.
  */

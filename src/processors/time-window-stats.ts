@@ -1,9 +1,8 @@
 import { Observable, asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { VexEvent } from '../events/types.js';
-import { Classifier, DIM_INDEX } from './internals/classify.js';
+import { Classifier, DIM_INDEX, READ } from './internals/classify.js';
 import { GroupTable } from './internals/group-table.js';
 import { FileTracker } from './internals/file-tracker.js';
-import { MODIFY, READ } from './internals/classify.js';
 import { Pane, SKETCH_ACCURACY } from './internals/pane.js';
 import { summarize, type WindowStats } from './internals/window-stats.js';
 import type { Dimension } from './options.js';

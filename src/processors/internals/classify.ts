@@ -47,23 +47,6 @@ function extension(path: string): string {
   return dot > slash + 1 ? path.slice(dot) : '';
 }
 
-/** True for a rename that changes the file extension (a ransomware tell: a.docx → a.docx.locked). */
-export function changesExtension(ev: VexEvent): boolean {
-  if (ev.kind !== 'fs' || ev.op !== 'rename') return false;
-  const p = ev.payload as FsPayload;
-  return p.path2 !== null && extension(p.path) !== extension(p.path2);
-}
-
-/** Path of the file an event touches: the fs path, or the event key (collection) for others. */
-export function pathOf(ev: VexEvent): string {
-  return ev.kind === 'fs' ? (ev.payload as FsPayload).path : ev.key;
-}
-
-/** The process of an event (fs pid; -1 where unknown). */
-export function processOf(ev: VexEvent): number {
-  return ev.kind === 'fs' ? (ev.payload as FsPayload).pid : -1;
-}
-
 /** First `depth` components of a path ("/a/b/c.txt" → "/a/b"); "/" for a top-level file. */
 export function prefixOf(path: string, depth: number): string {
   let i = 0;

@@ -1,5 +1,5 @@
 import type { FsPayload, Kind, SemanticPayload, SystemPayload, VectorPayload, VexEvent } from '../../events/types.js';
-import { TABLES } from './rows.js';
+import { TABLES, writeKindRow, type KindRows } from './rows.js';
 
 /**
  * Encodes events as RowBinary rows of their kind's table: the format the sink inserts.
@@ -214,20 +214,9 @@ function systemRow(w: RowBinaryWriter, ev: VexEvent, p: SystemPayload): void {
   w.str(p.type).str(p.message).str(json(p.attrs)).u64(p.checkpointSeq);
 }
 
+const BINARY_ROWS: KindRows<RowBinaryWriter> = { fs: fsRow, vector: vectorRow, semantic: semanticRow, system: systemRow };
+
 /** Appends one event as one RowBinary row of its kind's table; throws TypeError (and writes nothing) for a malformed event. */
 export function writeBinaryRow(w: RowBinaryWriter, ev: VexEvent): void {
-  try {
-    if (!ev || typeof ev !== 'object' || !ev.payload) throw new TypeError('event has no payload');
-    switch (ev.kind) {
-      case 'fs': fsRow(w, ev, ev.payload as FsPayload); break;
-      case 'vector': vectorRow(w, ev, ev.payload as VectorPayload); break;
-      case 'semantic': semanticRow(w, ev, ev.payload as SemanticPayload); break;
-      case 'system': systemRow(w, ev, ev.payload as SystemPayload); break;
-      default: throw new TypeError(`unknown event kind ${JSON.stringify((ev as { kind: unknown }).kind)}`);
-    }
-    w.end();
-  } catch (err) {
-    w.rollback();
-    throw err;
-  }
+  writeKindRow(w, ev, BINARY_ROWS);
 }

@@ -129,15 +129,26 @@ function systemRow(w: TsvWriter, ev: VexEvent, p: SystemPayload): void {
   w.tab().str(p.type).tab().str(p.message).tab().raw(json(p.attrs)).tab().num(p.checkpointSeq);
 }
 
-/** Appends one event as one TSV row of its kind's table; throws TypeError (and writes nothing) for a malformed event. */
-export function writeRow(w: TsvWriter, ev: VexEvent): void {
+/** A row encoder: ends or rolls back the row being written. */
+export interface RowWriter { end(): void; rollback(): void }
+
+/** One row encoder per event kind (the TSV and the RowBinary encoders each have one). */
+export interface KindRows<W> {
+  fs(w: W, ev: VexEvent, p: FsPayload): void;
+  vector(w: W, ev: VexEvent, p: VectorPayload): void;
+  semantic(w: W, ev: VexEvent, p: SemanticPayload): void;
+  system(w: W, ev: VexEvent, p: SystemPayload): void;
+}
+
+/** Appends `ev` as one row of its kind's table through `rows`; throws TypeError (and writes nothing) for a malformed event. */
+export function writeKindRow<W extends RowWriter>(w: W, ev: VexEvent, rows: KindRows<W>): void {
   try {
     if (!ev || typeof ev !== 'object' || !ev.payload) throw new TypeError('event has no payload');
     switch (ev.kind) {
-      case 'fs': fsRow(w, ev, ev.payload as FsPayload); break;
-      case 'vector': vectorRow(w, ev, ev.payload as VectorPayload); break;
-      case 'semantic': semanticRow(w, ev, ev.payload as SemanticPayload); break;
-      case 'system': systemRow(w, ev, ev.payload as SystemPayload); break;
+      case 'fs': rows.fs(w, ev, ev.payload as FsPayload); break;
+      case 'vector': rows.vector(w, ev, ev.payload as VectorPayload); break;
+      case 'semantic': rows.semantic(w, ev, ev.payload as SemanticPayload); break;
+      case 'system': rows.system(w, ev, ev.payload as SystemPayload); break;
       default: throw new TypeError(`unknown event kind ${JSON.stringify((ev as { kind: unknown }).kind)}`);
     }
     w.end();
@@ -145,6 +156,13 @@ export function writeRow(w: TsvWriter, ev: VexEvent): void {
     w.rollback();
     throw err;
   }
+}
+
+const TSV_ROWS: KindRows<TsvWriter> = { fs: fsRow, vector: vectorRow, semantic: semanticRow, system: systemRow };
+
+/** Appends one event as one TSV row of its kind's table; throws TypeError (and writes nothing) for a malformed event. */
+export function writeRow(w: TsvWriter, ev: VexEvent): void {
+  writeKindRow(w, ev, TSV_ROWS);
 }
 
 /** One event as one TSV line (tests and tools; the sink uses writeRow). */
