@@ -1,5 +1,6 @@
 // crypto.hash (one-shot, Node ≥ 20.12) costs about 40 % of createHash().update().digest() per small event
 import { hash as sha256Once } from 'node:crypto';
+import { createRequire } from 'node:module';
 import avro from 'avsc';
 import { ErrorCodes, VexfsError } from '../errors.js';
 import { BRANCH_OF_KIND, KIND_OF_BRANCH, PAYLOAD_FILES, fingerprint, loadSchemaSet, type SchemaSet } from './schema.js';
@@ -17,6 +18,28 @@ import type { Kind, VexEvent } from './types.js';
  */
 
 const ZERO_HASH = Buffer.alloc(32);
+
+type Seal = (buf: Uint8Array, start: number, end: number) => number;
+/**
+ * The native seal (src/audit/native, built at `npm install`): SHA-256 of the encoded body written
+ * straight after it, ~0.3 µs per event against ~1.8 µs for node:crypto's one-shot hash plus its
+ * result Buffer. Null when the addon was not built: node:crypto then gives the same bytes.
+ */
+const nativeSeal: Seal | null = (() => {
+  try {
+    const m = createRequire(import.meta.url)('@vexfs/sha256-batch') as { seal?: Seal | null };
+    return typeof m.seal === 'function' ? m.seal : null;
+  } catch {
+    return null;
+  }
+})();
+
+/** The 32 hash bytes at `p` as their own Buffer (the event keeps it; `buf` is reused). */
+function copyHash(buf: Buffer, p: number): Buffer {
+  const h = Buffer.allocUnsafe(32);
+  for (let i = 0; i < 32; i++) h[i] = buf[p + i]!;
+  return h;
+}
 /** Single-object encoding marker (Avro spec): 0xC3 0x01. */
 const SOE_MAGIC0 = 0xc3;
 const SOE_MAGIC1 = 0x01;
@@ -71,6 +94,10 @@ export function createEventCodec(schemas: SchemaSet = loadSchemaSet()): EventCod
       buf[p++] = branch << 1;
       p = payloadTypes[branch]!.encode(ev.payload, buf, p);
       if (p < 0 || p + 32 > buf.length) return -1;
+      if (nativeSeal !== null && nativeSeal(buf, pos, p) === p + 32) {
+        ev.hash = copyHash(buf, p);
+        return p + 32;
+      }
       const h = sha256Once('sha256', buf.subarray(pos, p), 'buffer') as unknown as Buffer;
       h.copy(buf, p);
       ev.hash = h;

@@ -68,3 +68,20 @@ test('CRC-64-AVRO matches the Avro reference value for "int"', () => {
   // Avro Java SchemaNormalization.parsingFingerprint64 of "int" = 0x7275d51a3f395c8f (spec test data)
   assert.equal(crc64Avro(Buffer.from('"int"')).toString(16), '7275d51a3f395c8f');
 });
+
+test('the native seal writes the same SHA-256 as node:crypto, at any offset, and refuses ranges that do not fit', async () => {
+  const { createHash } = await import('node:crypto');
+  const { createRequire } = await import('node:module');
+  const { seal } = createRequire(import.meta.url)('@vexfs/sha256-batch') as { seal: ((b: Uint8Array, s: number, e: number) => number) | null };
+  // setup.sh builds the addon; without it the codec falls back to node:crypto (covered by the test above)
+  assert.equal(typeof seal, 'function', 'the @vexfs/sha256-batch addon is built (npm install / scripts/setup.sh)');
+  const buf = Buffer.alloc(400);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 31 + 7) & 0xff;
+  for (const [s, e] of [[0, 0], [0, 1], [5, 200], [17, 368]] as const) {
+    assert.equal(seal!(buf, s, e), e + 32);
+    assert.deepEqual(buf.subarray(e, e + 32), createHash('sha256').update(buf.subarray(s, e)).digest());
+  }
+  assert.equal(seal!(buf, 0, 369), -1, '32 bytes do not fit after 369');
+  assert.equal(seal!(buf, 10, 5), -1, 'end before start');
+  assert.equal(seal!(buf, -1, 5), -1, 'negative start');
+});

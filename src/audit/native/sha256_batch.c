@@ -84,11 +84,39 @@ static napi_value first_bad_in(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* seal(buf: Uint8Array, start: number, end: number) -> end + 32: writes SHA-256 of buf[start, end)
+   into buf[end, end + 32) (the event codec's hash chain value, without node:crypto's per-call
+   overhead and allocation). Returns -1 when the range or the 32 bytes after it do not fit. */
+static napi_value seal(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_value result;
+  int32_t s = 0, e = 0, out = -1;
+  void *data = NULL;
+  size_t len = 0;
+  napi_typedarray_type t;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc == 3 && napi_get_typedarray_info(env, argv[0], &t, &len, &data, NULL, NULL) == napi_ok &&
+      t == napi_uint8_array && napi_get_value_int32(env, argv[1], &s) == napi_ok &&
+      napi_get_value_int32(env, argv[2], &e) == napi_ok && s >= 0 && e >= s && (size_t)e + 32 <= len) {
+    unsigned char *b = (unsigned char *)data;
+    SHA256_CTX c;
+    SHA256_Init(&c);
+    SHA256_Update(&c, b + s, (size_t)(e - s));
+    SHA256_Final(b + e, &c);
+    out = e + 32;
+  }
+  napi_create_int32(env, out, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value f;
   napi_create_function(env, "firstBad", NAPI_AUTO_LENGTH, first_bad, NULL, &f);
   napi_set_named_property(env, exports, "firstBad", f);
   napi_create_function(env, "firstBadIn", NAPI_AUTO_LENGTH, first_bad_in, NULL, &f);
   napi_set_named_property(env, exports, "firstBadIn", f);
+  napi_create_function(env, "seal", NAPI_AUTO_LENGTH, seal, NULL, &f);
+  napi_set_named_property(env, exports, "seal", f);
   return exports;
 }
