@@ -30,6 +30,12 @@ fi
 log "building fuse-native with the FUSE-context patch (uid/gid/pid in events)"
 bash src/producers/fuse/native/build.sh || echo "[setup] fuse-native could not be rebuilt: fs events will carry uid/gid/pid -1" >&2
 
+# hnswlib's distance functions are chosen at compile time: npm's build targets plain x86-64 (SSE),
+# this one the local CPU (AVX2/AVX-512), 1.3-1.6x the vector inserts and searches. The binary then
+# suits this machine's CPU only; VEXFS_HNSW_PORTABLE=1 keeps the portable build (see the script).
+if [ "${VEXFS_HNSW_PORTABLE:-0}" = 1 ]; then log "hnswlib-node: portable build (VEXFS_HNSW_PORTABLE=1)"; else log "building hnswlib-node for this CPU (-march=native; once, cached)"; fi
+bash scripts/build-hnswlib-native.sh || echo "[setup] hnswlib-node could not be rebuilt for this CPU (-march=native): keeping npm's portable build (SSE distances; vector inserts and searches about 1.5x slower)" >&2
+
 log "fetching Kafka broker jars (cached)"
 bash infra/kafka/fetch.sh >/dev/null
 log "ready"
