@@ -98,8 +98,8 @@ export function attachCheckpointer(emitter: Emitter, options: CheckpointerOption
     publicKey: key.publicKey,
     get seq() { return emitter.seq; },
     durable: () => emitter.durable(),
-    emit<K extends Kind>(draft: EventDraft<K>): VexEvent<K> {
-      const ev = emitter.emit(draft);
+    emit<K extends Kind>(draft: EventDraft<K>, defer?: boolean): VexEvent<K> {
+      const ev = emitter.emit(draft, defer);
       last = ev;
       since++;
       // the checkpoint event itself is not counted, so an idle log does not checkpoint its checkpoints

@@ -20,9 +20,16 @@ export interface EmitterOptions {
 
 /** Stamps drafts into events (id, node, seq, ts, hash chain), encodes them into a reused buffer and appends them. */
 export interface Emitter {
-  /** Appends one event; returns it stamped. Throws VEXFS_EVENT_INVALID naming the bad field. */
-  emit<K extends Kind>(draft: EventDraft<K>): VexEvent<K>;
-  /** Resolves when every event emitted so far is durable; null when the policy does not require waiting. */
+  /**
+   * Appends one event; returns it stamped. Throws VEXFS_EVENT_INVALID naming the bad field.
+   * `defer`: the log may write it with the others of this event-loop turn; the caller must wait
+   * for `durable()` before acknowledging the operation the event records.
+   */
+  emit<K extends Kind>(draft: EventDraft<K>, defer?: boolean): VexEvent<K>;
+  /**
+   * Resolves when every event emitted so far is written (deferred appends) and, with the strict
+   * policy, durable; null when nothing needs waiting for.
+   */
   durable(): Promise<void> | null;
   /** Seq of the last event emitted. */
   readonly seq: number;
@@ -52,7 +59,7 @@ export function createEmitter(opts: EmitterOptions): Emitter {
   return {
     codec,
     get seq() { return seq; },
-    emit(draft) {
+    emit(draft, defer = false) {
       if (validate) codec.validate(draft.kind, draft.op, draft.payload);
       if (typeof draft.op !== 'string' || typeof draft.key !== 'string') {
         throw new VexfsError(ErrorCodes.EVENT_INVALID, `event op and key must be strings (op=${String(draft.op)}, key=${String(draft.key)})`);
@@ -68,14 +75,14 @@ export function createEmitter(opts: EmitterOptions): Emitter {
         scratch = Buffer.allocUnsafe(scratch.length * 2);
         end = codec.encodeInto(ev, scratch, 0);
       }
-      log.append(ev, scratch.subarray(0, end));
+      log.append(ev, scratch.subarray(0, end), defer);
       seq = ev.seq;
       prevHash = ev.hash;
       opts.onEmit?.(ev, scratch.subarray(0, end));
       return ev;
     },
     durable() {
-      return log.strict ? log.flush() : null;
+      return log.strict ? log.flush() : log.written?.() ?? null;
     },
   };
 }

@@ -31,9 +31,16 @@ export interface EventLog {
   tail(): { seq: number; hash: Buffer };
   /**
    * Appends one event. `bytes` is only valid during the call (a pooled buffer): adapters copy
-   * what they keep. The journal returns after the bytes reached the OS (write(2)).
+   * what they keep. The journal returns after the bytes reached the OS (write(2)), unless `defer`.
    */
-  append(event: VexEvent, bytes: Buffer): void;
+  append(event: VexEvent, bytes: Buffer, defer?: boolean): void;
+  /**
+   * With `defer`, an adapter may return before the bytes reached the OS (the journal with
+   * groupWrites stages them for one write(2) per event-loop turn); such a caller acknowledges
+   * only after `written()`. Resolves once every event appended before the call was written; null
+   * when nothing is pending (also for adapters that never defer).
+   */
+  written?(): Promise<void> | null;
   /** Resolves once everything appended before the call is durable (fsync, or broker ack). */
   flush(): Promise<void>;
   /** True when every append must be followed by `flush()` before acknowledging (fsync policy strict). */

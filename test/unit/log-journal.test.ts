@@ -299,3 +299,58 @@ test('shipped.json that is not a position is refused at open', async () => {
     truncateSync(join(dir, 'shipped.json'), 0);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
+
+test('grouped writes: deferred appends reach the file together at the end of the turn; written() resolves after; order, chain and segment rolls hold', async () => {
+  const dir = tmp();
+  try {
+    const j = await openJournal({ dir, segmentBytes: 64 * 1024, log: quietLog() }, codec);
+    assert.equal(j.options.groupWrites, true, 'on by default');
+    const em = createEmitter({ node: 'n1', log: j, codec });
+    const draft = (i: number) => ({ kind: 'fs' as const, op: 'write', key: `/g${i}`, payload: fsPayload({ path: `/g${i}`, size: i }) });
+    const fileBytes = () => readdirSync(dir).filter((f) => f.endsWith('.avro')).reduce((n, f) => n + statSync(join(dir, f)).size, 0);
+    assert.equal(em.durable(), null, 'nothing staged: nothing to wait for');
+    em.emit(draft(1));
+    const afterFirst = fileBytes();
+    for (let i = 2; i <= 50; i++) em.emit(draft(i), true);
+    assert.equal(fileBytes(), afterFirst, 'deferred appends are staged, not yet written');
+    const wait = em.durable();
+    assert.ok(wait instanceof Promise, 'a caller of deferred appends gets something to wait for');
+    assert.equal(em.durable(), wait, 'one promise per group');
+    await wait;
+    assert.ok(fileBytes() > afterFirst, 'written once the turn ended');
+    assert.equal(em.durable(), null);
+    // a plain append after deferred ones writes them all, in seq order, before returning
+    for (let i = 51; i <= 60; i++) em.emit(draft(i), true);
+    em.emit(draft(61));
+    assert.equal(em.durable(), null, 'the plain append wrote the staged group with it');
+    // many deferred appends in one turn cross segment rolls (each group stays in its segment)
+    for (let i = 62; i <= 3000; i++) em.emit(draft(i), true);
+    await em.durable();
+    assert.ok(j.segments().length >= 5, `rolled into ${j.segments().length} segments`);
+    const all = await readAll(j);
+    assert.equal(all.length, 3000);
+    assert.deepEqual(all.map((e) => e.event.seq), Array.from({ length: 3000 }, (_, i) => i + 1));
+    assertChain(all);
+    // staged events are written by close() too, and survive a reopen
+    for (let i = 3001; i <= 3010; i++) em.emit(draft(i), true);
+    await j.close();
+    const again = await openJournal({ dir, segmentBytes: 64 * 1024, log: quietLog() }, codec);
+    assert.equal(again.tail().seq, 3010);
+    assertChain(await readAll(again));
+    await again.close();
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('grouped writes off (groupWrites: false) or strict: a deferred append returns written', async () => {
+  for (const opts of [{ groupWrites: false }, { fsync: 'strict' as const }]) {
+    const dir = tmp();
+    try {
+      const j = await openJournal({ dir, log: quietLog(), ...opts }, codec);
+      const em = createEmitter({ node: 'n1', log: j, codec });
+      em.emit({ kind: 'fs', op: 'write', key: '/a', payload: fsPayload({ path: '/a' }) }, true);
+      assert.equal(j.written?.(), null, `${JSON.stringify(opts)}: nothing staged`);
+      assert.equal((await readAll(j)).length, 1);
+      await j.close();
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  }
+});

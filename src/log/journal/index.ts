@@ -44,6 +44,15 @@ interface Active { file: SegmentFile; fd: number; sync: Buffer; size: number; co
 interface Waiter { target: number; resolve: () => void; reject: (err: Error) => void }
 
 const INITIAL_BLOCK = 64 * 1024;
+/** A group larger than this is written at once instead of growing the stage further. */
+const MAX_STAGE = 4 * 1024 * 1024;
+
+/** A larger stage holding the first `used` bytes of `old` and room for at least `need` bytes. */
+function growStage(old: Buffer, used: number, need: number): Buffer {
+  const next = Buffer.allocUnsafe(Math.max(need, old.length * 2, INITIAL_BLOCK));
+  old.copy(next, 0, 0, used);
+  return next;
+}
 
 /**
  * Opens (or creates) the journal in `opts.dir`. The last segment is scanned: a torn tail is
@@ -94,6 +103,15 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
     segs.push({ file: f.file, firstSeq: f.firstSeq, lastSeq: isActive ? lastSeq : files[i + 1]!.firstSeq - 1, bytes: isActive ? active!.size : statSync(f.path).size, sealed: !isActive });
   }
 
+  // Grouped writes (option groupWrites, lazy policy): deferrable appends are staged here and
+  // written with one write(2) at the end of the event-loop turn; their callers wait on written().
+  const grouping = o.groupWrites && o.fsync === 'lazy';
+  let stage: Buffer = Buffer.allocUnsafe(grouping ? INITIAL_BLOCK : 0);
+  let staged = 0; // bytes staged, not yet written
+  let stagedCount = 0;
+  let group: { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void } | null = null;
+  let groupQueued = false;
+
   let shippedSeq = readShippedSeq(dir);
   let closed = false;
   let block = Buffer.allocUnsafe(INITIAL_BLOCK);
@@ -107,6 +125,10 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
 
   function doSync(): void {
     if (syncing) return;
+    if (staged > 0) {
+      const err = writeGroup();
+      if (err) { for (const w of waiters.splice(0)) w.reject(err); return; }
+    }
     syncing = true;
     const target = appended;
     const fds = sealing.splice(0);
@@ -171,20 +193,57 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
 
   // the bytes of the event being appended, set by append() so roll/fill avoid closures
   let cur: Buffer = ZERO_HASH;
-  function fillBlockAndWrite(buf: Buffer, at: number, total: number): void {
-    const a = active!;
+  /** Writes the Avro block of `cur` (count 1, length, bytes, sync marker) into `buf` at `at`. */
+  function fillBlock(buf: Buffer, at: number): void {
     buf[at] = 2; // count 1, zigzag
     let p = writeLong(buf, at + 1, cur.length);
     // TypedArray#set: one builtin call, without Buffer#copy's argument handling (measurable at 200k/s)
     buf.set(cur, p);
     p += cur.length;
-    buf.set(a.sync, p);
+    buf.set(active!.sync, p);
+  }
+  function fillBlockAndWrite(buf: Buffer, at: number, total: number): void {
+    const a = active!;
+    fillBlock(buf, at);
     try {
       writeAll(a.fd, buf, total);
     } catch (err) {
       // keep the file whole: cut a partial write back to the last complete block
       try { ftruncateSync(a.fd, a.size); } catch { /* the next open truncates it as a torn tail */ }
       throw err;
+    }
+  }
+
+  /** Writes the staged blocks with one write(2); on failure they stay staged (retried by the next append or sync round). */
+  function writeStaged(): void {
+    const a = active!;
+    try {
+      writeAll(a.fd, stage, staged);
+    } catch (err) {
+      try { ftruncateSync(a.fd, a.size); } catch { /* the next open truncates it as a torn tail */ }
+      throw err;
+    }
+    a.size += staged;
+    a.count += stagedCount;
+    segs[segs.length - 1]!.bytes = a.size;
+    staged = 0;
+    stagedCount = 0;
+    if (readWaiters.size > 0) wakeReaders();
+  }
+
+  /** Writes the current group and settles its waiters; returns the write error, if any (the events stay staged). */
+  function writeGroup(): Error | null {
+    const g = group;
+    group = null;
+    if (staged === 0) { g?.resolve(); return null; }
+    try {
+      writeStaged();
+      g?.resolve();
+      return null;
+    } catch (err) {
+      log.warn(`journal write of ${stagedCount} grouped events failed; they stay staged and are retried: ${(err as Error).message}`, { dir });
+      g?.reject(err as Error);
+      return err as Error;
     }
   }
 
@@ -222,6 +281,11 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
     closed: () => closed,
   };
 
+  function endOfTurn(): void {
+    groupQueued = false;
+    if (staged > 0) writeGroup();
+  }
+
   function wakeReaders(): void {
     for (const w of [...readWaiters]) w();
   }
@@ -237,30 +301,60 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
     get shippedSeq() { return shippedSeq; },
     get pendingSync() { return appended - durable; },
     tail() { return { seq: lastSeq, hash: Buffer.from(lastHash) }; },
-    append(event: VexEvent, bytes: Buffer) {
+    append(event: VexEvent, bytes: Buffer, defer = false) {
       if (closed) throw new VexfsError(ErrorCodes.JOURNAL_CLOSED, `append of seq ${event.seq} after the journal in ${dir} was closed`);
       if (event.seq !== lastSeq + 1) throw new VexfsError(ErrorCodes.EVENT_INVALID, `journal ${dir} expects seq ${lastSeq + 1} next, got ${event.seq} (seq must be gap-free per node)`, { context: { seq: event.seq, expected: lastSeq + 1 } });
       if (bytes.length < 33) throw new VexfsError(ErrorCodes.EVENT_INVALID, `encoded event of ${bytes.length} bytes is too short to hold a hash`);
       const blockLen = 1 + longSize(bytes.length) + bytes.length + SYNC_SIZE;
       cur = bytes;
-      if (!active || (active.size + blockLen > o.segmentBytes && active.count > 0)) {
+      if (!active || (active.size + staged + blockLen > o.segmentBytes && active.count + stagedCount > 0)) {
+        // a group never spans segments: what is staged goes to the segment it was framed for
+        if (staged > 0) { const err = writeGroup(); if (err) throw err; }
         roll(event.seq, blockLen);
+        active!.size += blockLen;
+        active!.count++;
+      } else if (grouping && (defer || staged > 0)) {
+        // bounded: a group that keeps failing to write refuses further appends instead of growing
+        if (staged > 0 && staged + blockLen > MAX_STAGE) { const err = writeGroup(); if (err) throw err; }
+        if (staged + blockLen > stage.length) stage = growStage(stage, staged, staged + blockLen);
+        fillBlock(stage, staged);
+        staged += blockLen;
+        stagedCount++;
+        if (!defer) {
+          // an append that is not deferred returns written, after the group staged before it
+          const err = writeGroup();
+          if (err) { staged -= blockLen; stagedCount--; throw err; }
+        } else if (!groupQueued) {
+          groupQueued = true;
+          setImmediate(endOfTurn);
+        }
       } else {
         if (block.length < blockLen) block = Buffer.allocUnsafe(Math.max(blockLen, block.length * 2));
         fillBlockAndWrite(block, 0, blockLen);
+        active.size += blockLen;
+        active.count++;
       }
       cur = ZERO_HASH;
-      const a = active!;
-      a.size += blockLen;
-      a.count++;
       const seg = segs[segs.length - 1]!;
-      seg.bytes = a.size; seg.lastSeq = event.seq;
+      if (staged === 0) seg.bytes = active!.size;
+      seg.lastSeq = event.seq;
       lastSeq = event.seq;
       // a plain loop: cheaper than Buffer#copy's argument handling for 32 bytes
       for (let i = 0, h = bytes.length - 32; i < 32; i++) lastHash[i] = bytes[h + i]!;
       appended++;
-      if (readWaiters.size > 0) wakeReaders();
+      if (staged === 0 && readWaiters.size > 0) wakeReaders();
       if (segs.length > 1 && seg.firstSeq === event.seq) applyRetention();
+    },
+    written() {
+      if (staged === 0) return null;
+      if (group === null) {
+        let resolve!: () => void;
+        let reject!: (err: Error) => void;
+        const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+        promise.catch(() => {}); // a group nobody waits on must not become an unhandled rejection
+        group = { promise, resolve, reject };
+      }
+      return group.promise;
     },
     flush() {
       if (appended <= durable && sealing.length === 0 && !dirDirty) return Promise.resolve();
@@ -284,6 +378,7 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
     },
     async close() {
       if (closed) return;
+      if (staged > 0) { const err = writeGroup(); if (err) throw err; }
       closed = true;
       if (timer) clearInterval(timer);
       wakeReaders();

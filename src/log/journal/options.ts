@@ -41,6 +41,13 @@ export interface JournalOptions {
   retention?: RetentionOptions;
   /** Poll interval of a following reader when it sees no in-process append (ms, default 50). */
   followPollMs?: number;
+  /**
+   * Group the writes of deferred appends (default true; lazy policy only): an append made with
+   * `defer` is staged and written together with the others of the same event-loop turn in one
+   * write(2), and the caller acknowledges after `written()` resolves. Appends without `defer`
+   * still return written. Used by the FUSE mount, whose replies wait for `written()`.
+   */
+  groupWrites?: boolean;
   /** Where torn tails, rolls and retention deletions are reported (default stderr). */
   log?: LogSink;
 }
@@ -54,6 +61,7 @@ export const JOURNAL_DEFAULTS = Object.freeze({
   segmentBytes: 64 * 1024 * 1024,
   retention: Object.freeze({ maxBytes: 0, maxAgeMs: 0, shippedOnly: true }),
   followPollMs: 50,
+  groupWrites: true,
 });
 
 export function configError(component: string, key: string, value: unknown, allowed: string): VexfsError {
@@ -83,7 +91,8 @@ export function intOption(component: string, key: string, v: unknown, def: numbe
 export function resolveJournalOptions(opts: JournalOptions): ResolvedJournalOptions {
   const C = 'journal';
   if (opts === null || typeof opts !== 'object') throw configError(C, '(options)', opts, 'an object with at least dir');
-  refuseUnknown(C, '', opts, ['dir', 'fsync', 'lazyIntervalMs', 'segmentBytes', 'retention', 'followPollMs', 'log']);
+  refuseUnknown(C, '', opts, ['dir', 'fsync', 'lazyIntervalMs', 'segmentBytes', 'retention', 'followPollMs', 'groupWrites', 'log']);
+  if (opts.groupWrites !== undefined && typeof opts.groupWrites !== 'boolean') throw configError(C, 'groupWrites', opts.groupWrites, 'true or false');
   if (typeof opts.dir !== 'string' || opts.dir.length === 0) throw configError(C, 'dir', opts.dir, 'a non-empty directory path');
   const fsync = opts.fsync ?? JOURNAL_DEFAULTS.fsync;
   if (fsync !== 'lazy' && fsync !== 'strict') throw configError(C, 'fsync', opts.fsync, "'lazy' or 'strict'");
@@ -104,6 +113,7 @@ export function resolveJournalOptions(opts: JournalOptions): ResolvedJournalOpti
       shippedOnly: r.shippedOnly ?? true,
     }),
     followPollMs: intOption(C, 'followPollMs', opts.followPollMs, JOURNAL_DEFAULTS.followPollMs, 1, 60_000),
+    groupWrites: opts.groupWrites ?? JOURNAL_DEFAULTS.groupWrites,
     log,
   });
 }

@@ -108,13 +108,14 @@ export function createFuseOps(cfg: FuseOpsConfig): Record<string, Cb> {
     counter(op, result).inc();
     histogram(op).observe(secs);
     if (emitter === null) return null;
+    // deferred: the journal writes the events of one event-loop turn together; reply() waits for that write
     emitter.emit({
       kind: 'fs', op, key: path,
       payload: fsPayload({
         path, path2, ino, fd, offset, size, result, errno: result < 0 ? -result : 0,
         latencyUs: Math.round(secs * 1e6), mode, name, contentHash: hash, uid: ctx.uid, gid: ctx.gid, pid: ctx.pid,
       }),
-    });
+    }, true);
     return emitter.durable();
   }
 
