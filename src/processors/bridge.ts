@@ -19,6 +19,8 @@ export interface BridgeOptions {
   scheduler?: SchedulerLike;
   /** Called once with a sink error that is not retriable; the bridge stops writing. */
   onFatal?: (err: unknown) => void;
+  /** Writes in flight per lane, at most the sink's `maxInFlight` (default: the sink's, 1 if it gives none). */
+  maxInFlight?: number;
   /** Retry delays for retriable sink errors: base·2^n with jitter, capped; default 100 ms / 5 s. */
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -30,10 +32,15 @@ export const LANES: readonly Priority[] = ['critical', 'normal', 'bulk'];
 /** Up to batchSize queued events with their source entries and offsets (a lane queues chunks, so taking a batch is O(1)). */
 interface Chunk { events: VexEvent[]; entries: SourceEntry[]; offsets: Float64Array; n: number }
 
+/** A batch handed to the sink and not yet released; `done` resolves when the sink acknowledged it. */
+interface Flight { batch: Batch; entries: SourceEntry[]; acked: boolean; done: Promise<void>; ack: () => void }
+
 class Lane {
   chunks: Chunk[] = [];
   queued = 0;
   writing = 0;
+  /** Writes handed to the sink, oldest first; released in this order. */
+  flights: Flight[] = [];
   oldestAt = 0;
   timer: Subscription | null = null;
   lastRange = '';
@@ -45,8 +52,12 @@ class Lane {
 /**
  * The cross-layer bridge (seed 000): three priority lanes (critical: anomalies and system
  * events; normal: fs and vector; bulk: window statistics and patterns), batches of
- * `batchSize` flushed on size or after `flushMs`, one write in flight per lane so the order of
- * a lane — and so of every key, whose events always take the same lane — is preserved.
+ * `batchSize` flushed on size or after `flushMs`. The order of a lane — and so of every key,
+ * whose events always take the same lane — is preserved: one write in flight per lane, or up
+ * to the sink's `maxInFlight` for a sink that applies writes in call order (a second write
+ * starts only with a full `maxBatch`, so under light load batches still coalesce); a retry
+ * waits until every earlier write of its lane is acknowledged, and source entries are released
+ * in lane order.
  * Lanes are bounded: a source checks `hasRoom()` and awaits `waitForRoom()` before pushing, so
  * memory stays bounded by laneCapacity plus the results of one event. A retriable sink error is
  * retried with backoff (the lane stalls, the source then pauses); another error is fatal.
@@ -64,8 +75,12 @@ export class Bridge {
   /** Events acknowledged by the sink, per lane. */
   readonly acked: Record<Priority, number> = { critical: 0, normal: 0, bulk: 0 };
 
+  private readonly depth: number;
+
   constructor(private readonly o: BridgeOptions) {
     this.scheduler = o.scheduler ?? asyncScheduler;
+    const sinkDepth = Math.max(1, Math.floor(o.sink.maxInFlight ?? 1));
+    this.depth = Math.max(1, Math.min(sinkDepth, Math.floor(o.maxInFlight ?? sinkDepth)));
   }
 
   /** True while every lane is below its capacity. */
@@ -124,12 +139,14 @@ export class Bridge {
   }
 
   private flush(l: Lane): void {
-    if (l.writing > 0 || l.queued === 0 || this.failed || this.closed) return;
+    if (l.queued === 0 || this.failed || this.closed) return;
+    const max = this.o.maxBatch ?? this.o.batchSize;
+    // Another write alongside those in flight only with a full batch; a smaller one waits and grows.
+    if (l.flights.length >= this.depth || (l.flights.length > 0 && l.queued < max)) return;
     l.timer?.unsubscribe(); l.timer = null;
     let { events, entries, offsets, n } = l.chunks.shift()!;
     if (n < events.length) { events.length = n; entries.length = n; }
     // Adaptive batching: chunks that queued up while the previous write was in flight go together.
-    const max = this.o.maxBatch ?? this.o.batchSize;
     if (l.chunks.length > 0 && n + l.chunks[0]!.n <= max) {
       const evs = events, ens = entries, offs: number[] = Array.from(offsets.subarray(0, n));
       while (l.chunks.length > 0 && n + l.chunks[0]!.n <= max) {
@@ -140,17 +157,29 @@ export class Bridge {
       offsets = Float64Array.from(offs);
     }
     l.queued -= n;
-    l.writing = n;
+    l.writing += n;
     metrics.bridgeQueued.set({ lane: l.name }, l.size);
     metrics.bridgeLatency.observe({ lane: l.name }, (performance.now() - l.oldestAt) / 1000);
     l.oldestAt = performance.now();
     const batch: Batch = { lane: l.name, events, position: { kind: entries[0]!.kind, token: this.token(l, entries, offsets) } };
-    void this.write(l, batch, entries);
+    let ack!: () => void;
+    const flight: Flight = { batch, entries, acked: false, done: new Promise<void>((r) => { ack = r; }), ack: () => ack() };
+    l.flights.push(flight);
+    void this.write(l, flight);
+    // A pipelining sink takes the next full batch at once.
+    if (l.flights.length < this.depth) this.flush(l);
   }
 
-  private async write(l: Lane, batch: Batch, entries: SourceEntry[]): Promise<void> {
+  private async write(l: Lane, f: Flight): Promise<void> {
+    const { batch } = f;
     for (let attempt = 0; ; attempt++) {
       try {
+        // A retry goes only after every earlier write of the lane is acknowledged (batches stay in order).
+        if (attempt > 0) {
+          const i = l.flights.indexOf(f);
+          if (i > 0) await Promise.all(l.flights.slice(0, i).map((e) => e.done));
+          if (this.closed || this.failed) return;
+        }
         await this.o.sink.write(batch);
         break;
       } catch (err) {
@@ -161,16 +190,22 @@ export class Bridge {
         await new Promise((r) => setTimeout(r, cap / 2 + Math.random() * cap / 2));
       }
     }
-    l.writing = 0;
-    this.recount();
-    this.acked[l.name] += batch.events.length;
-    // Release per entry in runs: a batch usually holds one or two source ranges.
-    let run = 1;
-    for (let i = 1; i <= entries.length; i++) {
-      if (i < entries.length && entries[i] === entries[i - 1]) { run++; continue; }
-      entries[i - 1]!.release(run);
-      run = 1;
+    f.acked = true;
+    f.ack();
+    // Release in lane order: a write acknowledged before an earlier one waits for it.
+    while (l.flights.length > 0 && l.flights[0]!.acked) {
+      const { batch: b, entries } = l.flights.shift()!;
+      l.writing -= b.events.length;
+      this.acked[l.name] += b.events.length;
+      // Release per entry in runs: a batch usually holds one or two source ranges.
+      let run = 1;
+      for (let i = 1; i <= entries.length; i++) {
+        if (i < entries.length && entries[i] === entries[i - 1]) { run++; continue; }
+        entries[i - 1]!.release(run);
+        run = 1;
+      }
     }
+    this.recount();
     metrics.bridgeQueued.set({ lane: l.name }, l.size);
     if (l.queued > 0) this.flush(l);
     this.wake();

@@ -14,6 +14,8 @@ export function createFanoutSink(sinks: readonly Sink[]): Sink {
   }
   return {
     name: `fanout(${sinks.map((s) => s.name).join(',')})`,
+    // as deep as the shallowest sink: each gets the batches in call order
+    maxInFlight: Math.min(...sinks.map((s) => s.maxInFlight ?? 1)),
     async write(batch: Batch) {
       const settled = await Promise.allSettled(sinks.map((s) => s.write(batch)));
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -35,6 +37,7 @@ export function createFanoutSink(sinks: readonly Sink[]): Sink {
 export function observedSink(inner: Sink, observe: (batch: Batch) => void): Sink {
   return {
     name: inner.name,
+    maxInFlight: inner.maxInFlight,
     async write(batch) { await inner.write(batch); observe(batch); },
     healthcheck: () => inner.healthcheck(),
     close: () => inner.close(),

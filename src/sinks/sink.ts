@@ -22,6 +22,15 @@ export interface Batch {
  */
 export interface Sink {
   readonly name: string;
+  /**
+   * How many write() calls may be outstanding at once (default 1). A sink that says more
+   * applies the batches in call order, and rejects a write queued behind a failed one
+   * without applying it (retriable), so the caller re-sends them in order: the bridge then
+   * hands it batch N+1 while batch N is still being written (the ClickHouse sink encodes
+   * N+1 while the store inserts N). Each write still resolves only once its own batch is
+   * acknowledged.
+   */
+  readonly maxInFlight?: number;
   write(batch: Batch): Promise<void>;
   healthcheck(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;

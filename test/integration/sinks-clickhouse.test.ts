@@ -140,6 +140,39 @@ for (const mode of ['chdb', 'server'] as const) {
       assert.equal(written, expectFs);
     });
 
+    test('pipelined writes (the next issued before the last resolved) each land once and resolve in call order', async () => {
+      const s = await sink.ready();
+      assert.equal(sink.maxInFlight, 2);
+      const events = makeEvents('piped', 0, 3_000, 'piped');
+      const done: number[] = [];
+      await Promise.all([0, 1, 2].map((k) => sink.write(batch(events.slice(k * 1_000, (k + 1) * 1_000), `journal:piped:${k}`)).then(() => { done.push(k); })));
+      assert.deepEqual(done, [0, 1, 2]);
+      const fs = events.filter((e) => e.kind === 'fs').length;
+      assert.equal(num(await s.query(`SELECT count() FROM ${database}.fs_events WHERE node = 'piped'`)), fs);
+      assert.equal(num(await s.query(`SELECT uniqExact(id) FROM ${database}.fs_events WHERE node = 'piped'`)), fs);
+    });
+
+    if (mode === 'chdb') {
+      test('a write queued behind a failed one inserts nothing and fails retriably; later writes go again', async () => {
+        const db2 = randomDb();
+        const sink2 = createClickhouseSink({ dataDir: testDataDir(), database: db2, deadLetter: collector().target, retry: { initialMs: 20, maxMs: 50, maxElapsedMs: 500 } });
+        try {
+          const s = await sink2.ready();
+          await s.exec(`DROP TABLE ${db2}.fs_events`);
+          const evs = makeEvents('broken', 0, 400, 'broken');
+          const fsOnly = evs.filter((e) => e.kind === 'fs');
+          const vecOnly = evs.filter((e) => e.kind === 'vector');
+          const first = sink2.write(batch(fsOnly, 'journal:broken:1'));
+          const second = sink2.write(batch(vecOnly, 'journal:broken:2'));
+          await assert.rejects(first, (e: { retriable?: boolean }) => e.retriable === false);
+          await assert.rejects(second, (e: { retriable?: boolean; message: string }) => e.retriable === true && /earlier batch failed/.test(e.message));
+          assert.equal(num(await s.query(`SELECT count() FROM ${db2}.vector_events`)), 0, 'the second batch was not inserted ahead of the first');
+          await sink2.write(batch(vecOnly, 'journal:broken:2'));
+          assert.equal(num(await s.query(`SELECT count() FROM ${db2}.vector_events`)), vecOnly.length, 'a write after the chain settled goes again');
+        } finally { await sink2.close(); }
+      });
+    }
+
     test('healthcheck names the store', async () => {
       const h = await sink.healthcheck();
       assert.equal(h.ok, true);

@@ -126,3 +126,54 @@ test('bridge: retriable sink errors are retried; a non-retriable one is fatal', 
   await assert.rejects(b2.drain(), /boom/);
   assert.equal((fatal as VexfsError).code, ErrorCodes.STORE_REJECTED);
 });
+
+test('bridge: a pipelining sink (maxInFlight 2) gets a second full batch while the first is written; releases, retries and order stay in lane order', async () => {
+  const calls: string[] = [];
+  const gates = new Map<string, () => void>();
+  let failNext = 0;
+  const sink: Sink = {
+    name: 'piped', maxInFlight: 2,
+    async write(b) {
+      const t = b.position.token;
+      calls.push(t);
+      await new Promise<void>((r) => gates.set(t, r));
+      gates.delete(t);
+      if (failNext > 0) { failNext--; throw new VexfsError(ErrorCodes.STORE_UNAVAILABLE, 'down', { retriable: true }); }
+    },
+    async healthcheck() { return { ok: true }; }, async close() {},
+  };
+  const bridge = new Bridge({ sink, batchSize: 10, maxBatch: 20, flushMs: 1, laneCapacity: 1000, retryBaseMs: 1, retryMaxMs: 2 });
+  const entry = new SourceEntry('journal', 'journal:n1', 1, 70);
+  const tick = () => new Promise((r) => setTimeout(r, 5));
+  for (let i = 1; i <= 15; i++) bridge.push('normal', fsEvent(i, 'write', `/f${i}`), entry, i);
+  await tick();
+  assert.deepEqual(calls, ['journal:n1:1-10'], 'a partial batch waits behind the write in flight (it coalesces)');
+  for (let i = 16; i <= 50; i++) bridge.push('normal', fsEvent(i, 'write', `/f${i}`), entry, i);
+  await tick();
+  assert.deepEqual(calls, ['journal:n1:1-10', 'journal:n1:11-30'], 'a full maxBatch goes alongside: two in flight, no more');
+  // the second acknowledges first: nothing is released before the first is
+  gates.get('journal:n1:11-30')!();
+  await tick();
+  assert.equal(bridge.acked.normal, 0, 'released in lane order only');
+  assert.equal(calls.length, 2, 'an acknowledged write holds its slot until it is released');
+  gates.get('journal:n1:1-10')!();
+  await tick();
+  assert.equal(bridge.acked.normal, 30);
+  assert.deepEqual(calls.slice(2), ['journal:n1:31-50'], 'then the next full batch goes');
+  // both in flight fail: the retries go in order, the later one only after the earlier is acknowledged
+  failNext = 2;
+  for (let i = 51; i <= 70; i++) bridge.push('normal', fsEvent(i, 'write', `/f${i}`), entry, i);
+  entry.seal();
+  await tick();
+  assert.deepEqual(calls.slice(2), ['journal:n1:31-50', 'journal:n1:51-70'], 'two in flight again');
+  gates.get('journal:n1:31-50')!(); gates.get('journal:n1:51-70')!();
+  await tick(); await tick();
+  assert.deepEqual(calls.slice(4), ['journal:n1:31-50'], 'the later batch is not re-sent before the earlier one is acknowledged');
+  gates.get('journal:n1:31-50')!();
+  await tick(); await tick();
+  assert.deepEqual(calls.slice(5), ['journal:n1:51-70']);
+  gates.get('journal:n1:51-70')!();
+  await bridge.drain();
+  await entry.settled;
+  assert.equal(bridge.acked.normal, 70);
+});

@@ -1,5 +1,5 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { unlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Session } from 'chdb';
 import { ErrorCodes, VexfsError } from '../../errors.js';
@@ -90,7 +90,10 @@ export async function openChdbStore(path: string): Promise<ClickhouseStore> {
       const structure = columns.map((c, i) => `\`${c}\` ${types[i]}`).join(', ');
       const settings = Object.entries(INSERT_SETTINGS(token)).map(([k, v]) => `${k} = ${typeof v === 'string' ? sqlString(v) : v}`).join(', ');
       try {
-        await writeFile(file, rows);
+        // Written synchronously (a few ms into the page cache) so the insert starts on
+        // chDB's libuv thread in this very call: after an awaited write, it would start only
+        // once the JS thread is free again, i.e. after the sink encoded its next batch.
+        writeFileSync(file, rows);
         await session.queryAsync(`INSERT INTO ${table} (${columns.map((c) => `\`${c}\``).join(', ')}) SETTINGS ${settings} SELECT * FROM file(${sqlString(file)}, 'RowBinary', ${sqlString(structure)})`, { format: 'TabSeparated' });
       } catch (err) { throw classifyStoreError(err, { ...ctx, table }); }
       finally { await unlink(file).catch(() => undefined); }

@@ -41,6 +41,10 @@ export interface ClickhouseSink extends Sink {
 /** A row refused for good, before it becomes a dead letter. */
 interface Rejected { event: VexEvent; code: string; reason: string }
 
+/** Bytes per row the writers start with (an fs row is about 140; they grow when needed). */
+const ROW_BYTES_GUESS = 160;
+/** write() calls the sink accepts before the earlier ones resolved (see Sink.maxInFlight). */
+const PIPELINE_DEPTH = 2;
 const RETRY_DEFAULTS = Object.freeze({ initialMs: 100, maxMs: 5_000, maxElapsedMs: 300_000 });
 const SINK_KEYS = new Set(['url', 'dataDir', 'database', 'username', 'password', 'requestTimeoutMs', 'retry', 'deadLetter', 'signal']);
 
@@ -148,19 +152,12 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     }
   }
 
-  async function write(batch: Batch): Promise<void> {
-    try {
-      await writeOnce(batch);
-      inDoubt = false;
-    } catch (err) {
-      inDoubt = true;
-      throw err;
-    }
-  }
+  /** A batch encoded and waiting for its insert: the rows of each kind, and the events refused while encoding. */
+  interface Prepared { t0: number; token: string; position: Batch['position']; byKind: Map<Kind, { events: VexEvent[]; w: RowBinaryWriter }>; dead: Rejected[]; newestUs: number }
 
-  async function writeOnce(batch: Batch): Promise<void> {
+  /** Encodes a batch as RowBinary, one writer per kind (synchronous: it runs in write()'s own call). */
+  function encode(batch: Batch): Prepared {
     const t0 = performance.now();
-    const token = batch.position.token;
     const dead: Rejected[] = [];
     const byKind = new Map<Kind, { events: VexEvent[]; w: RowBinaryWriter }>();
     let newestUs = 0;
@@ -168,13 +165,49 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       let g = byKind.get(ev?.kind);
       if (!g) {
         if (!TABLES[ev?.kind]) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `unknown event kind ${JSON.stringify(ev?.kind)}` }); continue; }
-        byKind.set(ev.kind, (g = { events: [], w: new RowBinaryWriter(Math.max(4096, batch.events.length * 128)) }));
+        byKind.set(ev.kind, (g = { events: [], w: new RowBinaryWriter(Math.max(4096, batch.events.length * ROW_BYTES_GUESS)) }));
       }
       try { writeBinaryRow(g.w, ev); }
       catch (err) { dead.push({ event: ev, code: ErrorCodes.EVENT_INVALID, reason: `not encodable as a ${TABLES[ev.kind].table} row: ${(err as Error).message}` }); continue; }
       g.events.push(ev);
       if (ev.ts > newestUs) newestUs = ev.ts;
     }
+    return { t0, token: batch.position.token, position: batch.position, byKind, dead, newestUs };
+  }
+
+  // Pipelining: write() encodes its batch at once (on the JS thread), then queues the insert
+  // behind the inserts of earlier write() calls, so batch N+1 is encoded while batch N is
+  // being inserted (chDB inserts on a libuv thread) and the store sees batches in call order.
+  // A write whose predecessor failed inserts nothing and fails too (retriable): the caller
+  // re-sends the batches in order. Each write still resolves only once its own batch is
+  // acknowledged, with its own token.
+  let tail: Promise<unknown> = Promise.resolve();
+  let queued = 0;
+  let broken = false;
+
+  function write(batch: Batch): Promise<void> {
+    let prepared: Prepared;
+    try { prepared = encode(batch); }
+    catch (err) { return Promise.reject(err); }
+    if (queued === 0) broken = false;
+    queued++;
+    const run = tail.then(async () => {
+      if (broken) throw new VexfsError(ErrorCodes.STORE_UNAVAILABLE, `${name}: an earlier batch failed; this one (${prepared.token}) was not inserted, so batches stay in order`, { retriable: true, context: { token: prepared.token } });
+      try {
+        await insertPrepared(prepared);
+        inDoubt = false;
+      } catch (err) {
+        inDoubt = true;
+        broken = true;
+        throw err;
+      }
+    });
+    tail = run.catch(() => undefined);
+    return run.finally(() => { queued--; });
+  }
+
+  async function insertPrepared(p: Prepared): Promise<void> {
+    const { token, byKind, dead, newestUs } = p;
     const s = await withRetry('opening the store', ready);
     if (s.dialect === 'old' && (await withRetry('reading the batch ledger', () => s.query(`SELECT count() FROM ${db}.sink_batches WHERE token = '${token.replace(/[\\']/g, '\\$&')}'`))).trim() !== '0') {
       sinkMetrics.duplicateBatches.inc({ sink: name });
@@ -194,18 +227,19 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     if (failed) throw failed.reason;
     const rows = settled.reduce((a, r) => a + (r.status === 'fulfilled' ? r.value : 0), 0);
     for (const d of dead) {
-      await cfg.deadLetter.send(eventDeadLetter(stage, d.code, d.reason, d.event, batch.position));
+      await cfg.deadLetter.send(eventDeadLetter(stage, d.code, d.reason, d.event, p.position));
       metrics.deadLetters.inc({ stage, reason: reasonLabel(d.reason) });
     }
     if (s.dialect === 'old') {
       await withRetry('recording the batch', () => s.insertTsv(`${db}.sink_batches`, ['token', 'rows'], Buffer.from(`${tsvString(token)}\t${rows}\n`), token));
     }
     if (newestUs > 0) metrics.sinkLag.set(Math.max(0, Date.now() / 1000 - newestUs / 1e6));
-    sinkMetrics.batchDuration.observe({ sink: name }, (performance.now() - t0) / 1000);
+    sinkMetrics.batchDuration.observe({ sink: name }, (performance.now() - p.t0) / 1000);
   }
 
   return {
     name,
+    maxInFlight: PIPELINE_DEPTH,
     ready,
     write,
     async healthcheck() {
