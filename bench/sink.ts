@@ -31,6 +31,8 @@ const SERVER_ROWS = Number(process.env.SINK_BENCH_SERVER_ROWS ?? 300_000);
 const LAG_S = Number(process.env.SINK_BENCH_LAG_S ?? 10);
 const BATCH = Number(process.env.SINK_BENCH_BATCH ?? 50_000);
 const SMALL_BATCH = 100;
+/** Batches per lane per round (the pipelined lane needs consecutive batches). */
+const ROUND = Number(process.env.SINK_BENCH_ROUND ?? 5);
 const SMALL_ROWS = Number(process.env.SINK_BENCH_SMALL_ROWS ?? 20_000);
 const LAG_RATE = Number(process.env.SINK_BENCH_LAG_RATE ?? 5_000);
 const ROOT = new URL('..', import.meta.url);
@@ -78,16 +80,26 @@ type Lane = { seconds: number; cpu: number };
 setFlagsFromString('--expose-gc');
 const fullGc = runInNewContext('gc') as () => void;
 
-/** Rows/s through the sink (encode + insert + ack) and through the bare store inserts of pre-encoded rows. */
+/**
+ * Rows/s through the sink (encode + insert + ack) and through the bare store inserts of
+ * pre-encoded rows. Rounds of ROUND batches: in each, every lane handles ROUND fresh batches
+ * (lane order rotating per round): the sink as the bridge drives it (up to sink.maxInFlight
+ * writes outstanding: batch N+1 is encoded while N is inserted), the same sink awaited batch by
+ * batch (one write at a time, the pre-pipelining figure), and the references.
+ */
 async function throughput(label: string, cfg: { url?: string; dataDir?: string }, rows: number, batch: number, serverPid?: number) {
   const database = `bench_${Date.now().toString(36)}`;
   const sink = createClickhouseSink({ ...cfg, database });
   const store: ClickhouseStore = await sink.ready();
+  const serialDb = `${database}_serial`;
+  const serialSink = createClickhouseSink({ ...cfg, database: serialDb });
+  await serialSink.ready();
   const tsvDb = `${database}_tsv`;
   const rbDb = `${database}_rb`;
   const tsvStore = await openStore({ ...cfg, database: tsvDb });
   const rbStore = await openStore({ ...cfg, database: rbDb });
-  const lanes = { sink: { seconds: 0, cpu: 0 }, tsv: { seconds: 0, cpu: 0 }, rb: { seconds: 0, cpu: 0 }, enc: { seconds: 0, cpu: 0 } };
+  const depth = sink.maxInFlight ?? 1;
+  const lanes = { sink: { seconds: 0, cpu: 0 }, serial: { seconds: 0, cpu: 0 }, tsv: { seconds: 0, cpu: 0 }, rb: { seconds: 0, cpu: 0 }, enc: { seconds: 0, cpu: 0 } };
   const timed = async (lane: Lane, fn: () => Promise<unknown>) => {
     fullGc();
     const t0 = performance.now();
@@ -96,40 +108,54 @@ async function throughput(label: string, cfg: { url?: string; dataDir?: string }
     lane.seconds += (performance.now() - t0) / 1000;
     lane.cpu += cpuSeconds(serverPid) - c0;
   };
-  let batches = 0;
+  const position = (events: VexEvent[]) => ({ kind: 'journal' as const, token: `journal:bench-1:${events[0]!.seq}-${events[events.length - 1]!.seq}` });
+  let rounds = 0;
+  let k = 0;
   try {
-    for (let done = 0; done < rows; done += batch) {
-      const n = Math.min(batch, rows - done);
-      const events = fsEvents(n);
-      const tsv = Buffer.from(fsEvents(n).map(eventRow).join(''));
-      const w = new RowBinaryWriter(n * 120);
-      for (const ev of fsEvents(n)) writeBinaryRow(w, ev);
-      const toEncode = fsEvents(n);
+    for (let done = 0; done < rows; rounds++) {
+      const sizes: number[] = [];
+      for (let i = 0; i < ROUND && done < rows; i++) { const n = Math.min(batch, rows - done); sizes.push(n); done += n; }
+      const gen = () => sizes.map((n) => fsEvents(n));
+      const piped = gen();
+      const serial = gen();
+      const tsv = sizes.map((n) => Buffer.from(fsEvents(n).map(eventRow).join('')));
+      const rb = sizes.map((n) => { const w = new RowBinaryWriter(n * 160); for (const ev of fsEvents(n)) writeBinaryRow(w, ev); return w.rows(0, n); });
+      const toEncode = gen();
       const steps: [Lane, () => Promise<unknown>][] = [
-        [lanes.sink, () => sink.write({ lane: 'normal', events, position: { kind: 'journal', token: `journal:bench-1:${events[0]!.seq}-${events[events.length - 1]!.seq}` } })],
-        [lanes.tsv, () => tsvStore.insertTsv(`${tsvDb}.fs_events`, TABLES.fs.columns, tsv, `base-${batches}`)],
-        [lanes.rb, () => rbStore.insertRowBinary(`${rbDb}.fs_events`, TABLES.fs.columns, BINARY_TYPES.fs, w.rows(0, n), `base-${batches}`)],
+        // as the bridge drives a pipelining sink: up to `depth` writes outstanding, each awaited in order
+        [lanes.sink, async () => {
+          const out: Promise<void>[] = [];
+          for (const events of piped) {
+            if (out.length >= depth) await out.shift();
+            out.push(sink.write({ lane: 'normal', events, position: position(events) }));
+          }
+          await Promise.all(out);
+        }],
+        [lanes.serial, async () => { for (const events of serial) await serialSink.write({ lane: 'normal', events, position: position(events) }); }],
+        [lanes.tsv, async () => { for (const b of tsv) await tsvStore.insertTsv(`${tsvDb}.fs_events`, TABLES.fs.columns, b, `base-${++k}`); }],
+        [lanes.rb, async () => { for (const b of rb) await rbStore.insertRowBinary(`${rbDb}.fs_events`, TABLES.fs.columns, BINARY_TYPES.fs, b, `base-${++k}`); }],
         // the sink's JS share: RowBinary encoding of fresh events, nothing inserted
-        [lanes.enc, async () => { const e = new RowBinaryWriter(n * 128); for (const ev of toEncode) writeBinaryRow(e, ev); }],
+        [lanes.enc, async () => { for (const evs of toEncode) { const e = new RowBinaryWriter(evs.length * 160); for (const ev of evs) writeBinaryRow(e, ev); } }],
       ];
       // Rotate the order: background merges of one lane's parts then land on every lane alike.
-      for (let k = 0; k < steps.length; k++) { const [lane, fn] = steps[(batches + k) % steps.length]!; await timed(lane, fn); }
-      batches++;
+      for (let j = 0; j < steps.length; j++) { const [lane, fn] = steps[(rounds + j) % steps.length]!; await timed(lane, fn); }
     }
-    for (const [db, s] of [[database, store], [tsvDb, tsvStore], [rbDb, rbStore]] as const) {
+    for (const [db, s] of [[database, store], [serialDb, store], [tsvDb, tsvStore], [rbDb, rbStore]] as const) {
       const stored = Number((await s.query(`SELECT count() FROM ${db}.fs_events`)).trim());
       if (stored !== rows) throw new Error(`${label}: ${stored} rows stored in ${db}, ${rows} written`);
     }
     const rate = (l: Lane) => rows / l.seconds;
     const perCpu = (l: Lane) => rows / l.cpu;
-    console.error(`${label} (batches of ${batch}): sink ${Math.round(rate(lanes.sink))} rows/s (${Math.round(perCpu(lanes.sink))}/CPU-s), bare TSV ${Math.round(rate(lanes.tsv))} (${Math.round(perCpu(lanes.tsv))}/CPU-s), bare RowBinary ${Math.round(rate(lanes.rb))} (${Math.round(perCpu(lanes.rb))}/CPU-s), encode only ${Math.round(rate(lanes.enc))} (${Math.round(perCpu(lanes.enc))}/CPU-s) (${store.dialect} dialect, ClickHouse ${store.version})`);
+    console.error(`${label} (batches of ${batch}, rounds of ${ROUND}): sink ${Math.round(rate(lanes.sink))} rows/s (${Math.round(perCpu(lanes.sink))}/CPU-s; ${depth} writes in flight), one write at a time ${Math.round(rate(lanes.serial))} (${Math.round(perCpu(lanes.serial))}/CPU-s), bare TSV ${Math.round(rate(lanes.tsv))} (${Math.round(perCpu(lanes.tsv))}/CPU-s), bare RowBinary ${Math.round(rate(lanes.rb))} (${Math.round(perCpu(lanes.rb))}/CPU-s), encode only ${Math.round(rate(lanes.enc))} (${Math.round(perCpu(lanes.enc))}/CPU-s) (${store.dialect} dialect, ClickHouse ${store.version})`);
     return {
-      sink: rate(lanes.sink), sinkPerCpu: perCpu(lanes.sink), tsv: rate(lanes.tsv), tsvPerCpu: perCpu(lanes.tsv), rb: rate(lanes.rb), rbPerCpu: perCpu(lanes.rb), enc: rate(lanes.enc), encPerCpu: perCpu(lanes.enc),
+      sink: rate(lanes.sink), sinkPerCpu: perCpu(lanes.sink), serial: rate(lanes.serial), serialPerCpu: perCpu(lanes.serial), depth,
+      tsv: rate(lanes.tsv), tsvPerCpu: perCpu(lanes.tsv), rb: rate(lanes.rb), rbPerCpu: perCpu(lanes.rb), enc: rate(lanes.enc), encPerCpu: perCpu(lanes.enc),
       version: store.version, dialect: store.dialect,
     };
   } finally {
     await tsvStore.close();
     await rbStore.close();
+    await serialSink.close();
     await sink.close();
   }
 }
@@ -196,6 +222,8 @@ async function lag(cfg: { dataDir: string }) {
 
 const chdbCfg = { dataDir: join(work, 'data') };
 const chdb = await throughput('chdb', chdbCfg, CHDB_ROWS, BATCH);
+// probes: the chDB throughput lanes alone, nothing written
+if (process.env.SINK_BENCH_CHDB_ONLY) { rmSync(work, { recursive: true, force: true }); process.exit(0); }
 const chdbSmall = await smallBatches(chdbCfg, SMALL_ROWS, SMALL_BATCH);
 const e2e = await lag(chdbCfg);
 const own = process.env.CLICKHOUSE_URL ? undefined : await startClickhouseServer({ dir: join(work, 'server') });
@@ -211,9 +239,11 @@ const result = {
   at: new Date().toISOString(),
   commit: (() => { try { return execSync('git rev-parse --short HEAD', { cwd: ROOT }).toString().trim(); } catch { return 'unknown'; } })(),
   machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', node: process.version, loadavg1m: Number(loadavg()[0]!.toFixed(2)) },
-  conditions: `fs events with UUIDv7 ids, round-tripped through the codec (the decoded shapes the runner hands the sink), written through createClickhouseSink in batches of ${BATCH} (RowBinary encoding, sent to the server with INSERT … FORMAT RowBinary / spooled to a file chDB reads with file(); dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). Baselines, interleaved batch by batch with the sink in the same run: the store's bare insert of the same number of rows pre-encoded, as TSV through the store's text path (chDB raw insert / HTTP insert: what the sink did before) and as RowBinary through the sink's path, each into an identical database; and the RowBinary encoding of fresh events alone (no insert). Each timed step starts after a full GC; the lane order rotates per batch. CPU: seconds of this process (chDB and its threads included)${own ? ' plus, for the server figures, the server process' : ''}. Small batches: ${SMALL_ROWS} rows into chDB in batches of ${SMALL_BATCH} (the bridge's default batch size). Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
+  conditions: `fs events with UUIDv7 ids, round-tripped through the codec (the decoded shapes the runner hands the sink), written through createClickhouseSink in batches of ${BATCH}, driven as the bridge drives it (up to sink.maxInFlight = ${chdb.depth} writes outstanding: batch N+1 encoded while batch N is inserted; acks in order), and, as a second lane, awaited one write at a time (RowBinary encoding, sent to the server with INSERT … FORMAT RowBinary / spooled to a file chDB reads with file(); dedup token, per-minute rollup MV, ack awaited; time of write() only, event generation excluded). chDB ${chdb.version} embedded (${CHDB_ROWS} rows); server: Debian clickhouse-server ${server.version} on 127.0.0.1 (${server.dialect} dialect: batch ledger instead of dedup token, ${SERVER_ROWS} rows). All lanes run in rounds of ${ROUND} fresh batches each, lane order rotating per round. Baselines in the same run: the store's bare insert of the same number of rows pre-encoded, as TSV through the store's text path (chDB raw insert / HTTP insert: what the sink did before) and as RowBinary through the sink's path, each into an identical database; and the RowBinary encoding of fresh events alone (no insert). Each timed step (a lane's round) starts after a full GC. CPU: seconds of this process (chDB and its threads included)${own ? ' plus, for the server figures, the server process' : ''}. Small batches: ${SMALL_ROWS} rows into chDB in batches of ${SMALL_BATCH} (the bridge's default batch size). Lag: ${LAG_RATE} events/s for ${LAG_S} s appended to an in-process queue, batched every 100 ms or 10,000 events (a stand-in for the bridge), written to chDB, then the batch's last id queried; lag = that query's return - the event's append. Shared 2-core VM (load average at the end ${loadavg()[0]!.toFixed(1)}).`,
   metrics: {
     chdb_rows_per_s: { value: r0(chdb.sink), unit: 'rows/s', target: 500000, better: 'higher' },
+    chdb_rows_per_s_one_write_at_a_time: { value: r0(chdb.serial), unit: 'rows/s', better: 'higher', note: 'the same sink awaited batch by batch (no pipelining: encoding and insert in series, the figure before pipelining)' },
+    chdb_pipelining_ratio: { value: r3(chdb.sink / chdb.serial), unit: 'ratio', better: 'higher', note: `chdb_rows_per_s (${chdb.depth} writes in flight) / chdb_rows_per_s_one_write_at_a_time` },
     chdb_rows_per_cpu_s: { value: r0(chdb.sinkPerCpu), unit: 'rows/CPU-s', better: 'higher', note: 'rows per CPU second of this process (chDB runs in-process, so its threads count): less sensitive to the other load on the machine' },
     chdb_bare_insert_rows_per_s: { value: r0(chdb.tsv), unit: 'rows/s', better: 'higher', note: 'baseline: pre-encoded TSV, bare insert through chDB\'s raw insert (the sink\'s path before RowBinary)' },
     chdb_bare_insert_rows_per_cpu_s: { value: r0(chdb.tsvPerCpu), unit: 'rows/CPU-s', better: 'higher' },
@@ -225,6 +255,8 @@ const result = {
     encode_rowbinary_rows_per_cpu_s: { value: r0(chdb.encPerCpu), unit: 'rows/CPU-s', better: 'higher' },
     chdb_rows_per_s_batch_100: { value: r0(chdbSmall), unit: 'rows/s', better: 'higher', note: `sink alone, batches of ${SMALL_BATCH} (per-insert overhead)` },
     server_rows_per_s: { value: r0(server.sink), unit: 'rows/s', target: 200000, better: 'higher' },
+    server_rows_per_s_one_write_at_a_time: { value: r0(server.serial), unit: 'rows/s', better: 'higher' },
+    server_pipelining_ratio: { value: r3(server.sink / server.serial), unit: 'ratio', better: 'higher' },
     server_rows_per_cpu_s: { value: r0(server.sinkPerCpu), unit: 'rows/CPU-s', better: 'higher', note: own ? 'this process plus the server process' : 'this process only (server not started by this run)' },
     server_bare_insert_rows_per_s: { value: r0(server.tsv), unit: 'rows/s', better: 'higher', note: 'baseline: pre-encoded TSV, bare HTTP insert (the sink\'s format before RowBinary)' },
     server_bare_insert_rows_per_cpu_s: { value: r0(server.tsvPerCpu), unit: 'rows/CPU-s', better: 'higher' },

@@ -178,37 +178,53 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   // Pipelining: write() encodes its batch at once (on the JS thread), then queues the insert
   // behind the inserts of earlier write() calls, so batch N+1 is encoded while batch N is
   // being inserted (chDB inserts on a libuv thread) and the store sees batches in call order.
-  // A write whose predecessor failed inserts nothing and fails too (retriable): the caller
-  // re-sends the batches in order. Each write still resolves only once its own batch is
-  // acknowledged, with its own token.
-  let tail: Promise<unknown> = Promise.resolve();
-  let queued = 0;
+  // An insert is started synchronously — in write() when none is running, else in the
+  // completion of the one before, ahead of that write's own resolution — so the caller's next
+  // encoding never delays it. A write queued behind a failed one inserts nothing and fails too
+  // (retriable): the caller re-sends the batches in order. Each write still resolves only once
+  // its own batch is acknowledged, with its own token.
+  const queue: { p: Prepared; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  let running = false;
   let broken = false;
+
+  function pump(): void {
+    const job = queue[0];
+    if (!job) { running = false; broken = false; return; }
+    running = true;
+    let started: Promise<void>;
+    if (broken) started = Promise.reject(new VexfsError(ErrorCodes.STORE_UNAVAILABLE, `${name}: an earlier batch failed; this one (${job.p.token}) was not inserted, so batches stay in order`, { retriable: true, context: { token: job.p.token } }));
+    else {
+      try { started = insertPrepared(job.p); }
+      catch (err) { started = Promise.reject(err); }
+    }
+    started.then(() => {
+      queue.shift();
+      inDoubt = false;
+      pump();
+      job.resolve();
+    }, (err: unknown) => {
+      queue.shift();
+      inDoubt = true;
+      broken = true;
+      pump();
+      job.reject(err);
+    });
+  }
 
   function write(batch: Batch): Promise<void> {
     let prepared: Prepared;
     try { prepared = encode(batch); }
     catch (err) { return Promise.reject(err); }
-    if (queued === 0) broken = false;
-    queued++;
-    const run = tail.then(async () => {
-      if (broken) throw new VexfsError(ErrorCodes.STORE_UNAVAILABLE, `${name}: an earlier batch failed; this one (${prepared.token}) was not inserted, so batches stay in order`, { retriable: true, context: { token: prepared.token } });
-      try {
-        await insertPrepared(prepared);
-        inDoubt = false;
-      } catch (err) {
-        inDoubt = true;
-        broken = true;
-        throw err;
-      }
+    return new Promise<void>((resolve, reject) => {
+      queue.push({ p: prepared, resolve, reject });
+      if (!running) pump();
     });
-    tail = run.catch(() => undefined);
-    return run.finally(() => { queued--; });
   }
 
   async function insertPrepared(p: Prepared): Promise<void> {
     const { token, byKind, dead, newestUs } = p;
-    const s = await withRetry('opening the store', ready);
+    // no await once the store is open: the insert must start within this call (see pump)
+    const s = store ?? (await withRetry('opening the store', ready));
     if (s.dialect === 'old' && (await withRetry('reading the batch ledger', () => s.query(`SELECT count() FROM ${db}.sink_batches WHERE token = '${token.replace(/[\\']/g, '\\$&')}'`))).trim() !== '0') {
       sinkMetrics.duplicateBatches.inc({ sink: name });
       return;
