@@ -177,3 +177,50 @@ for (const a of adapters) {
     });
   });
 }
+
+describe('brute force store in chunks (growth adds 4 MiB chunks, never copies the store)', () => {
+  // 8192-d rows: 128 rows per chunk, so 300 vectors span 3 chunks (the first grown by doubling from 16).
+  const dim = 8192;
+  const vecs = randVecs(21, 300, dim);
+  const build = () => {
+    const idx = createBruteForceIndex(params('l2', dim), kernels);
+    vecs.forEach((v, l) => idx.add(l, v));
+    idx.remove(7); idx.remove(200);
+    return idx;
+  };
+  const live = new Map(vecs.map((v, l) => [l, v] as const).filter(([l]) => l !== 7 && l !== 200));
+
+  test('search, vector() and searchRows over candidates in any order equal the scalar reference across chunks', () => {
+    const idx = build();
+    assert.equal(idx.size, 298);
+    assert.equal(idx.vector(7), null);
+    for (const l of [0, 127, 128, 255, 256, 299]) assert.deepEqual(idx.vector(l), vecs[l]);
+    for (const q of randVecs(22, 5, dim)) {
+      const r = idx.search(q, 10, 10, null);
+      assert.deepEqual(r.labels, truth('l2', live, q, 10));
+      r.labels.forEach((l, i) => assert.ok(Math.abs(r.distances[i]! - reference('l2', q, vecs[l]!)) <= 1e-4 * reference('l2', q, vecs[l]!)));
+      // Candidates shuffled across chunks (runs of one chunk are batched together).
+      const cand = [...live.keys()].filter((l) => l % 3 !== 0).sort((x, y) => ((x * 7919) % 301) - ((y * 7919) % 301));
+      const rows = idx.rowScratch(cand.length); rows.set(cand);
+      assert.deepEqual(idx.searchRows(q, 10, rows, cand.length).labels, truth('l2', live, q, 10, (l) => l % 3 !== 0));
+    }
+  });
+
+  test('save/load round-trips across chunks; the loaded store grows on', () => {
+    const idx = build();
+    const dir = mkdtempSync(path.join(tmpdir(), 'vexfs-chunks-'));
+    try {
+      const file = path.join(dir, 'vectors.f32');
+      idx.save(file);
+      const loaded = loadBruteForceIndex(file, params('l2', dim), kernels, (l) => live.has(l), 300);
+      assert.equal(loaded.size, 298);
+      for (const l of [0, 127, 128, 299]) assert.deepEqual(loaded.vector(l), vecs[l]);
+      for (const q of randVecs(23, 3, dim)) assert.deepEqual(loaded.search(q, 10, 10, null), idx.search(q, 10, 10, null));
+      loaded.add(500, vecs[1]!);
+      assert.deepEqual(loaded.vector(500), vecs[1]);
+      assert.deepEqual(loaded.search(vecs[1]!, 2, 10, null).labels.sort((x, y) => x - y), [1, 500]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
