@@ -3,7 +3,8 @@
  * events in fixed-size batches, committing its position to a file after each
  * acknowledged write (the runner's contract), until the stream is done. Killed at random
  * and restarted by the test, it resumes from the committed position, so the batch after a
- * kill is often one the store already acknowledged.
+ * kill is often one the store already acknowledged. Writes are pipelined as the bridge does
+ * for a sink with maxInFlight > 1.
  * Usage: tsx sink-child.ts <json options>
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -20,11 +21,20 @@ const sink = createClickhouseSink(o.url ? { url: o.url, database: o.database, da
 await sink.ready();
 let pos = readPos();
 process.stdout.write(`ready ${pos}\n`);
+// As the bridge drives a pipelining sink: up to sink.maxInFlight writes outstanding, each
+// position committed in order once its write is acknowledged.
+const inFlight: { end: number; done: Promise<void> }[] = [];
+let next = pos;
 while (pos < o.total) {
-  const end = Math.min(pos + o.batch, o.total);
-  await sink.write({ lane: 'normal', events: makeEvents(o.seed, pos, end), position: { kind: 'journal', token: `journal:n1:${pos + 1}-${end}` } });
-  commit(end);
-  pos = end;
+  while (next < o.total && inFlight.length < (sink.maxInFlight ?? 1)) {
+    const from = next, end = Math.min(next + o.batch, o.total);
+    inFlight.push({ end, done: sink.write({ lane: 'normal', events: makeEvents(o.seed, from, end), position: { kind: 'journal', token: `journal:n1:${from + 1}-${end}` } }) });
+    next = end;
+  }
+  const head = inFlight.shift()!;
+  await head.done;
+  commit(head.end);
+  pos = head.end;
   if (o.pauseMs) await new Promise((r) => setTimeout(r, o.pauseMs));
 }
 await sink.close();
