@@ -99,6 +99,7 @@ async function throughput(label: string, cfg: { url?: string; dataDir?: string }
   const tsvStore = await openStore({ ...cfg, database: tsvDb });
   const rbStore = await openStore({ ...cfg, database: rbDb });
   const depth = sink.maxInFlight ?? 1;
+  const encWriter = new RowBinaryWriter(batch * 160);
   const lanes = { sink: { seconds: 0, cpu: 0 }, serial: { seconds: 0, cpu: 0 }, tsv: { seconds: 0, cpu: 0 }, rb: { seconds: 0, cpu: 0 }, enc: { seconds: 0, cpu: 0 } };
   const timed = async (lane: Lane, fn: () => Promise<unknown>) => {
     fullGc();
@@ -135,7 +136,8 @@ async function throughput(label: string, cfg: { url?: string; dataDir?: string }
         [lanes.tsv, async () => { for (const b of tsv) await tsvStore.insertTsv(`${tsvDb}.fs_events`, TABLES.fs.columns, b, `base-${++k}`); }],
         [lanes.rb, async () => { for (const b of rb) await rbStore.insertRowBinary(`${rbDb}.fs_events`, TABLES.fs.columns, BINARY_TYPES.fs, b, `base-${++k}`); }],
         // the sink's JS share: RowBinary encoding of fresh events, nothing inserted
-        [lanes.enc, async () => { for (const evs of toEncode) { const e = new RowBinaryWriter(evs.length * 160); for (const ev of evs) writeBinaryRow(e, ev); } }],
+        // (into a reused writer, as the sink does)
+        [lanes.enc, async () => { for (const evs of toEncode) { const e = encWriter.reset(); for (const ev of evs) writeBinaryRow(e, ev); } }],
       ];
       // Rotate the order: background merges of one lane's parts then land on every lane alike.
       for (let j = 0; j < steps.length; j++) { const [lane, fn] = steps[(rounds + j) % steps.length]!; await timed(lane, fn); }
