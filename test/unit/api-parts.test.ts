@@ -129,3 +129,41 @@ test('pumpLogIntoHub follows a log from its tail until aborted', async () => {
   await done;
   assert.deepEqual(got, ['/after-1', '/after-2']);
 });
+
+test('withDurableEvents: an answer (or an error) waits for the event to be durable; nothing to wait for costs nothing', async () => {
+  const { withDurableEvents } = await import('../../src/api/durable-vectors.js');
+  const calls: string[] = [];
+  const fake = {
+    createCollection: (spec: { name: string; dim: number }) => { calls.push('create'); return { name: spec.name, dim: spec.dim, metric: 'cosine', M: 24, efConstruction: 48, ef: 64, count: 0, bytes: 0 }; },
+    listCollections: () => [], describe: () => { throw new VexfsError(ErrorCodes.NOT_FOUND, 'no collection x'); }, drop: () => {},
+    upsert: () => { calls.push('upsert'); }, upsertBatch: () => 2, delete: () => 1, get: () => null,
+    search: async () => [{ id: 'a', distance: 0.5 }], searchBatch: () => [], searchById: () => [],
+  } as any;
+  let release!: () => void;
+  let pending: Promise<void> | null = null;
+  const port = withDurableEvents(fake, () => pending);
+  // lazy policy: durable() is null, the answer comes at once
+  assert.deepEqual(await port.search('c', new Float32Array(2), { k: 1 }), [{ id: 'a', distance: 0.5 }]);
+  // strict policy: the answer waits for the fsync
+  pending = new Promise<void>((r) => { release = r; });
+  let answered = false;
+  const p = Promise.resolve(port.upsert('c', 'a', new Float32Array(2))).then(() => { answered = true; });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(calls, ['upsert'], 'the operation ran');
+  assert.equal(answered, false, 'no answer before the event is durable');
+  release();
+  await p;
+  assert.equal(answered, true);
+  // an error also waits, and is reported as the operation's error
+  pending = new Promise<void>((r) => { release = r; });
+  let failed: unknown = null;
+  const q = Promise.resolve(port.describe('x')).catch((e) => { failed = e; });
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(failed, null, 'the error waits too');
+  release();
+  await q;
+  assert.equal((failed as unknown as VexfsError).code, ErrorCodes.NOT_FOUND);
+  // a failed fsync fails the request
+  pending = Promise.reject(new Error('fsync: EIO'));
+  await assert.rejects(Promise.resolve(port.createCollection({ name: 'n', dim: 2 })), /fsync: EIO/);
+});

@@ -10,6 +10,7 @@ import { runProcessor, type ProcessorHandle } from '../../processors/index.js';
 import { startApiServer, type RunningApi } from '../../api/index.js';
 import { createEventStats } from '../../api/event-stats.js';
 import { createAnomalyFeed } from '../../api/anomaly-feed.js';
+import { withDurableEvents } from '../../api/durable-vectors.js';
 import { observedSink } from '../../sinks/fanout-sink.js';
 import { metrics } from '../../metrics/registry.js';
 import { hashEmbedding } from '../../demo/hash-embedding.js';
@@ -113,7 +114,8 @@ export async function up(cfg: VexfsConfig, readyFile?: string): Promise<void> {
       const tokens = { ...cfg.api.tokens };
       if (!token) { token = randomBytes(16).toString('hex'); tokens[token] = 'admin'; }
       parts.api = await startApiServer({
-        vectors, events: node.hub, stats, anomalies, sql: sqlPort(clickhouse),
+        // answers wait for the operation's event to be written (and fsynced under the strict policy)
+        vectors: withDurableEvents(vectors, () => node.emitter.durable()), events: node.hub, stats, anomalies, sql: sqlPort(clickhouse),
         readiness: [
           { name: 'journal', check: async () => ({ ok: true, detail: `seq ${node.journal.tail().seq}` }) },
           { name: 'analytics', check: () => clickhouse.healthcheck() },
