@@ -4,6 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createClickhouseSink, type ClickhouseSink } from '../../src/sinks/clickhouse/clickhouse-sink.js';
 import { openStore } from '../../src/sinks/clickhouse/open-store.js';
+import { migrate } from '../../src/sinks/clickhouse/migrations.js';
+import { eventRow, TABLES } from '../../src/sinks/clickhouse/rows.js';
 import type { DeadLetter, DeadLetterPort } from '../../src/processors/dead-letter.js';
 import { readFileDeadLetters } from '../../src/processors/dead-letter-file.js';
 import { createEventCodec } from '../../src/events/codec.js';
@@ -29,6 +31,31 @@ let stopServer: () => Promise<void> = async () => {};
 before(async () => { const s = await testClickhouseUrl(); url = s.url; stopServer = s.stop; });
 after(async () => { await stopServer(); });
 
+test('chDB: migration 4 re-keys a populated fs_events by (ts, id), keeps every row, counts none twice in the rollup, and the rollup view follows the new table', async () => {
+  const database = randomDb();
+  const store = await openStore({ dataDir: testDataDir(), database }, { migrate: false });
+  try {
+    assert.deepEqual(await migrate(store, database, 3), [1, 2, 3], 'a store as it was before version 4');
+    const fsRows = (events: VexEvent[]) => Buffer.from(events.filter((e) => e.kind === 'fs').map(eventRow).join(''));
+    const first = makeEvents('upgrade-a', 0, 300).filter((e) => e.kind === 'fs');
+    await store.insertTsv(`${database}.fs_events`, TABLES.fs.columns, fsRows(first), 'upgrade-1');
+    const key = async () => (await store.query(`SELECT sorting_key FROM system.tables WHERE database = '${database}' AND name = 'fs_events'`)).trim();
+    const rolled = async () => num(await store.query(`SELECT countMerge(ops) FROM ${database}.fs_ops_1m`));
+    assert.equal(await key(), 'path, ts, id');
+    assert.equal(await rolled(), first.length);
+    assert.deepEqual(await migrate(store, database), [4]);
+    assert.equal(await key(), 'ts, id');
+    assert.equal(num(await store.query(`SELECT count() FROM ${database}.fs_events FINAL`)), first.length, 'every row kept');
+    assert.equal(await rolled(), first.length, 'the copy is not counted again in the rollup');
+    const second = makeEvents('upgrade-b', 300, 500).filter((e) => e.kind === 'fs');
+    await store.insertTsv(`${database}.fs_events`, TABLES.fs.columns, fsRows(second), 'upgrade-2');
+    assert.equal(await rolled(), first.length + second.length, 'the rollup view feeds from the re-keyed table');
+    const tables = (await store.query(`SELECT name FROM system.tables WHERE database = '${database}' AND name LIKE 'fs_events%'`)).trim();
+    assert.equal(tables, 'fs_events', 'no transient table left');
+    assert.deepEqual(await migrate(store, database), [], 'idempotent');
+  } finally { await store.close(); }
+});
+
 for (const mode of ['chdb', 'server'] as const) {
   describe(`ClickHouse sink on ${mode}`, () => {
     const database = randomDb();
@@ -44,7 +71,7 @@ for (const mode of ['chdb', 'server'] as const) {
       const again = await openStore(storeCfg());
       try {
         const rows = (await again.query(`SELECT version, count() FROM ${database}.schema_migrations GROUP BY version ORDER BY version`)).trim().split('\n');
-        assert.deepEqual(rows, ['1\t1', '2\t1', '3\t1']);
+        assert.deepEqual(rows, ['1\t1', '2\t1', '3\t1', '4\t1']);
         const tables = (await again.query(`SELECT name FROM system.tables WHERE database = '${database}' ORDER BY name`)).trim().split('\n');
         for (const t of ['fs_events', 'vector_events', 'semantic_events', 'system_events', 'anomalies', 'window_stats', 'patterns', 'fs_ops_1m', 'vector_ops_1m', 'anomalies_1m']) assert.ok(tables.includes(t), `missing ${t}: ${tables}`);
       } finally { await again.close(); }

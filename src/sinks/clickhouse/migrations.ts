@@ -36,14 +36,14 @@ export function loadMigrations(dialect: Dialect, database: string): Migration[] 
   });
 }
 
-/** Applies the migrations not yet recorded; returns the versions applied now. */
-export async function migrate(store: ClickhouseStore, database: string): Promise<number[]> {
+/** Applies the migrations not yet recorded (up to version `upTo`: upgrade tests); returns the versions applied now. */
+export async function migrate(store: ClickhouseStore, database: string, upTo = Number.MAX_SAFE_INTEGER): Promise<number[]> {
   await store.exec(`CREATE DATABASE IF NOT EXISTS ${database}`);
   await store.exec(`CREATE TABLE IF NOT EXISTS ${database}.schema_migrations (version UInt32, name String, dialect String, checksum String, applied_at DateTime DEFAULT now()) ENGINE = MergeTree ORDER BY version`);
   const done = new Set((await store.query(`SELECT DISTINCT version FROM ${database}.schema_migrations`)).split('\n').filter(Boolean).map(Number));
   const applied: number[] = [];
   for (const m of loadMigrations(store.dialect, database)) {
-    if (done.has(m.version)) continue;
+    if (done.has(m.version) || m.version > upTo) continue;
     for (const sql of m.statements) await store.exec(sql);
     await store.insertTsv(`${database}.schema_migrations`, ['version', 'name', 'dialect', 'checksum'], Buffer.from(`${m.version}\t${m.name}\t${store.dialect}\t${m.checksum}\n`), `migration:${m.version}`);
     applied.push(m.version);

@@ -1,0 +1,3 @@
+-- Version 4 of the modern dialect re-keys fs_events by (ts, id) to make chDB inserts cheaper.
+-- Old servers keep ORDER BY (path, ts, id): they are not the embedded store, and re-keying means
+-- copying the table. Nothing to do here; the file keeps the versions of both dialects aligned.
