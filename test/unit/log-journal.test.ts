@@ -175,10 +175,37 @@ test('a reader that meets damage in a sealed segment throws JOURNAL_CORRUPT with
     await j.close();
     const first = join(dir, readdirSync(dir).filter((f) => f.endsWith('.avro')).sort()[0]!);
     const buf = readFileSync(first);
-    buf.fill(0, 20000, 20040);
+    // damage the framing: the sync marker that ends a block in the middle of the segment (every
+    // block ends with it, so the file's last 16 bytes are it)
+    const sync = Buffer.from(buf.subarray(buf.length - 16));
+    const at = buf.indexOf(sync, 20000);
+    buf.fill(0, at, at + 16);
     writeFileSync(first, buf);
     assert.equal(verifyJournal(dir).problem?.file, first);
     await assert.rejects(async () => { for await (const _ of readJournal(dir, { codec })) { /* drain */ } }, (e: any) => e.code === 'VEXFS_JOURNAL_CORRUPT' && e.context.file === first);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('a reader refuses an event body damaged in place (zeroed fields that still decode, short of the block length)', async () => {
+  const dir = tmp();
+  try {
+    const j = await openJournal({ dir, log: quietLog() }, codec);
+    const em = createEmitter({ node: 'n1', log: j, codec });
+    // multi-byte varints at the end of the payload: zeroed, each decodes as a 1-byte 0
+    for (let i = 0; i < 10; i++) em.emit({ kind: 'fs', op: 'write', key: '/a', payload: fsPayload({ path: '/a', uid: 100_000, gid: 100_000, pid: 100_000 }) });
+    await j.close();
+    const events = await readAll({ read: (o) => readJournal(dir, { codec, ...o }) });
+    const file = join(dir, readdirSync(dir).filter((f) => f.endsWith('.avro'))[0]!);
+    const buf = readFileSync(file);
+    const body = events[4]!.bytes;
+    const start = buf.indexOf(body);
+    assert.ok(start > 0);
+    const damaged = Buffer.from(body);
+    damaged.fill(0, damaged.length - 40);
+    assert.ok(codec.decode(damaged).end < damaged.length, 'the damaged body still decodes, short of its length');
+    damaged.copy(buf, start);
+    writeFileSync(file, buf);
+    await assert.rejects(async () => { for await (const _ of readJournal(dir, { codec })) { /* drain */ } }, (e: any) => e.code === 'VEXFS_JOURNAL_CORRUPT' && /event seq 5 decodes to \d+ of its \d+ bytes/.test(e.message));
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 

@@ -113,7 +113,10 @@ export async function* readSegments(src: ReaderSource, codec: EventCodec, ro: Re
         if (scan.seq < from) continue;
         const bytes = buf.subarray(scan.bodyStart, scan.bodyEnd);
         let event;
-        try { event = codec.decode(bytes).event; } catch (err) { throw corrupt(seg.path, pos, (err as Error).message); }
+        let end: number;
+        try { ({ event, end } = codec.decode(bytes)); } catch (err) { throw corrupt(seg.path, pos, (err as Error).message); }
+        // a body that decodes short of its block length was damaged in place (e.g. zeroed fields)
+        if (end !== bytes.length) throw corrupt(seg.path, pos, `event seq ${scan.seq} decodes to ${end} of its ${bytes.length} bytes`);
         batch.push({ event, bytes });
       }
       if (batch.length >= batchSize) { yield batch; batch = []; continue; }
