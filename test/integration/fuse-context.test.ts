@@ -38,3 +38,25 @@ print(os.getpid())`], { cwd: m.mountpoint, timeout: 20_000 });
     removeTree(m.dir);
   }
 });
+
+test('a multi-threaded caller is one process: requests from node\'s thread pool carry the process id, not the thread ids', { timeout: 60_000 }, async () => {
+  const m = await startMount({});
+  try {
+    // fs.promises runs on libuv's worker threads: FUSE sees their thread ids
+    const { stdout } = await exec(process.execPath, ['-e', `
+const fs = require('fs/promises');
+(async () => {
+  await Promise.all(Array.from({ length: 24 }, (_, i) => fs.writeFile('pool' + i + '.txt', 'x'.repeat(100))));
+  await Promise.all(Array.from({ length: 24 }, (_, i) => fs.rename('pool' + i + '.txt', 'pool' + i + '.locked')));
+  console.log(process.pid);
+})();`], { cwd: m.mountpoint, timeout: 20_000 });
+    const pid = Number(stdout.trim());
+    await m.stop();
+    const mine = (await m.events()).filter((e) => e.kind === 'fs' && (e.payload as FsPayload).path.startsWith('/pool') && e.op !== 'release').map((e) => (e.payload as FsPayload).pid);
+    assert.ok(mine.length >= 24 * 4, `${mine.length} events from the child`);
+    assert.deepEqual([...new Set(mine)], [pid], 'every request of the child carries its process id');
+  } finally {
+    await m.stop();
+    removeTree(m.dir);
+  }
+});

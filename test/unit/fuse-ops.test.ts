@@ -243,3 +243,24 @@ test('strict journal: the reply waits until the event is durable; a failed appen
     assert.equal(r, E.EIO);
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
+
+test('thread ids map to their process (Tgid in /proc/<tid>/status), cached for ttlMs; exited threads and 0 keep their id', async () => {
+  const { createProcessOfThread } = await import('../../src/producers/fuse/process-of-thread.js');
+  let t = 0;
+  const reads: number[] = [];
+  const table: Record<number, number> = { 101: 100, 102: 100, 100: 100 };
+  const of = createProcessOfThread({ ttlMs: 1000, now: () => t, status: (tid) => {
+    reads.push(tid);
+    if (!(tid in table)) throw Object.assign(new Error('ENOENT'), { code: 'ENOENT' });
+    return `Name:\tnode\nTgid:\t${table[tid]}\nPid:\t${tid}\n`;
+  } });
+  assert.deepEqual([of(101), of(102), of(100), of(101)], [100, 100, 100, 100]);
+  assert.deepEqual(reads, [101, 102, 100], 'one /proc read per thread while cached');
+  assert.equal(of(0), 0, 'kernel-initiated requests keep pid 0');
+  assert.equal(of(555), 555, 'a thread that has exited keeps its id');
+  table[101] = 200; // the id was reused by another process
+  t = 500; assert.equal(of(101), 100, 'within ttl: cached');
+  t = 1500; assert.equal(of(101), 200, 'after ttl: read again');
+  // the real /proc: this process's main thread maps to itself
+  assert.equal(createProcessOfThread()(process.pid), process.pid);
+});

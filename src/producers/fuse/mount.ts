@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { ErrorCodes, VexfsError } from '../../errors.js';
 import type { RequestContext } from './fuse-ops.js';
+import { createProcessOfThread } from './process-of-thread.js';
 
 const require = createRequire(import.meta.url);
 const run = promisify(execFile);
@@ -159,6 +160,7 @@ export async function mountFuse(mountpoint: string, ops: Record<string, (...a: a
   // (handlers run one at a time on this thread and record their event synchronously).
   const withContext = context !== null && fuseContextAvailable();
   if (withContext) {
+    const processOf = createProcessOfThread();
     const handlers = fuse._handlers;
     for (let i = 0; i < handlers.length; i++) {
       const inner = handlers[i];
@@ -166,7 +168,7 @@ export async function mountFuse(mountpoint: string, ops: Record<string, (...a: a
       handlers[i] = function (this: unknown, locals: Buffer) {
         context.uid = locals.readInt32LE(0); // signed: the Avro fields are int; (uid_t)-1 reads as -1
         context.gid = locals.readInt32LE(4);
-        context.pid = locals.readInt32LE(8);
+        context.pid = processOf(locals.readInt32LE(8)); // FUSE gives the thread: events carry its process
         // eslint-disable-next-line prefer-rest-params -- passes every argument on without copying them
         return inner.apply(this, arguments as unknown as unknown[]);
       };
