@@ -18,41 +18,36 @@ async function service(): Promise<VectorService> {
   return createVectorService({ emitter: createEmitter({ node: 'n1', log: createMemoryLog() }), dataDir, snapshotEvery: 0 });
 }
 
-test('siftsmall: recall@10 >= 0.99 against the published ground truth (skips visibly without the dataset)', async (t) => {
+/** Loads siftsmall into a new collection made with `spec`, searches every query; null (after a visible skip) without the dataset. */
+async function siftsmallRecall(t: { skip(msg: string): void }, spec: { M?: number; efConstruction?: number; ef?: number }): Promise<{ recall: number; info: { M: number; efConstruction: number; ef: number } } | null> {
   const dir = siftsmallDir();
   if (dir === null) {
     t.skip('siftsmall not found (set VEXFS_DATASETS or place it at ../shared/datasets/siftsmall): recall on real data NOT checked');
-    return;
+    return null;
   }
   const base = readFvecs(path.join(dir, 'siftsmall_base.fvecs'));
   const queries = readFvecs(path.join(dir, 'siftsmall_query.fvecs'));
   const truth = readIvecs(path.join(dir, 'siftsmall_groundtruth.ivecs'));
   assert.equal(base.count, 10_000);
   const svc = await service();
-  svc.createCollection({ name: 'sift', dim: base.dim, metric: 'l2', M: 16, efConstruction: 200, ef: 64 });
+  const info = svc.createCollection({ name: 'sift', dim: base.dim, metric: 'l2', ...spec });
   const items = Array.from({ length: base.count }, (_, i) => ({ id: String(i), vector: base.row(i) }));
   for (let i = 0; i < items.length; i += 1000) svc.upsertBatch('sift', items.slice(i, i + 1000));
   const results = Array.from({ length: queries.count }, (_, i) => svc.search('sift', queries.row(i), { k: 10 }).map((h) => Number(h.id)));
-  const recall = recallAtK(results, truth, 10);
-  t.diagnostic(`siftsmall recall@10 = ${recall} (M 16, efConstruction 200, ef 64)`);
-  assert.ok(recall >= 0.99, `recall@10 ${recall} >= 0.99`);
+  return { recall: recallAtK(results, truth, 10), info };
+}
+
+test('siftsmall: recall@10 >= 0.99 against the published ground truth (skips visibly without the dataset)', async (t) => {
+  const r = await siftsmallRecall(t, { M: 16, efConstruction: 200, ef: 64 });
+  if (r === null) return;
+  t.diagnostic(`siftsmall recall@10 = ${r.recall} (M 16, efConstruction 200, ef 64)`);
+  assert.ok(r.recall >= 0.99, `recall@10 ${r.recall} >= 0.99`);
 });
 
 test('siftsmall with the service defaults (M, efConstruction, ef as a user gets them): recall@10 >= 0.99 (skips visibly without the dataset)', async (t) => {
-  const dir = siftsmallDir();
-  if (dir === null) {
-    t.skip('siftsmall not found (set VEXFS_DATASETS or place it at ../shared/datasets/siftsmall): recall on real data NOT checked');
-    return;
-  }
-  const base = readFvecs(path.join(dir, 'siftsmall_base.fvecs'));
-  const queries = readFvecs(path.join(dir, 'siftsmall_query.fvecs'));
-  const truth = readIvecs(path.join(dir, 'siftsmall_groundtruth.ivecs'));
-  const svc = await service();
-  const info = svc.createCollection({ name: 'sift', dim: base.dim, metric: 'l2' });
-  const items = Array.from({ length: base.count }, (_, i) => ({ id: String(i), vector: base.row(i) }));
-  for (let i = 0; i < items.length; i += 1000) svc.upsertBatch('sift', items.slice(i, i + 1000));
-  const results = Array.from({ length: queries.count }, (_, i) => svc.search('sift', queries.row(i), { k: 10 }).map((h) => Number(h.id)));
-  const recall = recallAtK(results, truth, 10);
+  const r = await siftsmallRecall(t, {});
+  if (r === null) return;
+  const { recall, info } = r;
   t.diagnostic(`siftsmall recall@10 = ${recall} (defaults: M ${info.M}, efConstruction ${info.efConstruction}, ef ${info.ef})`);
   assert.ok(recall >= 0.99, `recall@10 ${recall} >= 0.99`);
 });

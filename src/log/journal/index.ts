@@ -247,6 +247,13 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
     }
   }
 
+  /** Writes whatever is staged before returning; throws the write error (the events stay staged). */
+  function writeStagedNow(): void {
+    if (staged === 0) return;
+    const err = writeGroup();
+    if (err) throw err;
+  }
+
   function applyRetention(): void {
     const { maxBytes, maxAgeMs, shippedOnly } = o.retention;
     if (maxBytes === 0 && maxAgeMs === 0) return;
@@ -309,13 +316,13 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
       cur = bytes;
       if (!active || (active.size + staged + blockLen > o.segmentBytes && active.count + stagedCount > 0)) {
         // a group never spans segments: what is staged goes to the segment it was framed for
-        if (staged > 0) { const err = writeGroup(); if (err) throw err; }
+        writeStagedNow();
         roll(event.seq, blockLen);
         active!.size += blockLen;
         active!.count++;
       } else if (grouping && (defer || staged > 0)) {
         // bounded: a group that keeps failing to write refuses further appends instead of growing
-        if (staged > 0 && staged + blockLen > MAX_STAGE) { const err = writeGroup(); if (err) throw err; }
+        if (staged + blockLen > MAX_STAGE) writeStagedNow();
         if (staged + blockLen > stage.length) stage = growStage(stage, staged, staged + blockLen);
         fillBlock(stage, staged);
         staged += blockLen;
@@ -378,7 +385,7 @@ export async function openJournal(opts: JournalOptions, codec: EventCodec = crea
     },
     async close() {
       if (closed) return;
-      if (staged > 0) { const err = writeGroup(); if (err) throw err; }
+      writeStagedNow();
       closed = true;
       if (timer) clearInterval(timer);
       wakeReaders();
