@@ -41,6 +41,8 @@ export const sinkMetrics = {
   retries: new client.Counter({ name: 'vexfs_sink_retries_total', help: 'Sink insert attempts retried after a transient store failure', labelNames: ['sink'] as const, registers: [registry] }),
   batchDuration: new client.Histogram({ name: 'vexfs_sink_batch_duration_seconds', help: 'Time from write() to the store acknowledging a batch, retries included', labelNames: ['sink'] as const, buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [registry] }),
   duplicateBatches: new client.Counter({ name: 'vexfs_sink_duplicate_batches_total', help: 'Batches skipped because their position token was already acknowledged', labelNames: ['sink'] as const, registers: [registry] }),
+  resentRows: new client.Counter({ name: 'vexfs_sink_resent_rows_total', help: 'Rows of batches re-sent after a restart that the store already held, so were not inserted again', labelNames: ['sink'] as const, registers: [registry] }),
+  restoredRows: new client.Counter({ name: 'vexfs_sink_restored_rows_total', help: 'Rows of the batch in flight at a crash that the embedded store dropped under their logged token, added again after a restart', labelNames: ['sink'] as const, registers: [registry] }),
   up: new client.Gauge({ name: 'vexfs_sink_up', help: '1 while the last sink write or healthcheck reached the store, 0 while it fails', labelNames: ['sink'] as const, registers: [registry] }),
   published: new client.Counter({ name: 'vexfs_semantic_published_total', help: 'Semantic results produced to the semantic topic, by type', labelNames: ['type'] as const, registers: [registry] }),
 };

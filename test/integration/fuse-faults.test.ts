@@ -120,7 +120,7 @@ test('crash: kill -9 during writes, remount clears the stale mount, every acknow
   const writerDone = new Promise<void>((r) => writer.on('exit', () => r()));
   try {
     const t0 = Date.now();
-    while (Date.now() - t0 < 10_000 && (!existsSync(acks) || readFileSync(acks, 'utf8').split('\n').length < 200)) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() - t0 < 10_000 && (!existsSync(acks) || readFileSync(acks, 'utf8').split('\n').filter(Boolean).length < 200)) await new Promise((r) => setTimeout(r, 50));
     await m.kill9();
     const killTimer = setTimeout(() => writer.kill('SIGKILL'), 10_000);
     await writerDone;

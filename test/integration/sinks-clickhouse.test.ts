@@ -56,6 +56,48 @@ test('chDB: migration 4 re-keys a populated fs_events by (ts, id), keeps every r
   } finally { await store.close(); }
 });
 
+test('chDB: a restarted sink stores again the rows of a batch whose token was logged but whose part was lost (a kill between the two), counted once in the rollups', async () => {
+  const database = randomDb();
+  const dataDir = testDataDir();
+  const events = makeEvents('lost-part', 0, 200);
+  const sys = events.filter((e) => e.kind === 'system').length;
+  const fs = events.filter((e) => e.kind === 'fs').length;
+  const first = createClickhouseSink({ dataDir, database });
+  const s = await first.ready();
+  try {
+    await first.write(batch(events.slice(0, 100), 'journal:n1:1-100'));
+    await first.write(batch(events.slice(100), 'journal:n1:101-200'));
+    // The state a kill can leave on the last batch: its token in the table's deduplication log, its rows gone.
+    // (fs_events: its rollup view counted the rows already, as the re-send of the batch does after a real kill)
+    const lost = events.slice(100).filter((e) => e.kind === 'system');
+    const lostFs = events.slice(100).filter((e) => e.kind === 'fs');
+    await s.exec(`ALTER TABLE ${database}.system_events DELETE WHERE id IN (${lost.map((e) => `'${e.id}'`).join(',')}) SETTINGS mutations_sync = 2`);
+    await s.exec(`ALTER TABLE ${database}.fs_events DELETE WHERE id IN (${lostFs.map((e) => `'${e.id}'`).join(',')}) SETTINGS mutations_sync = 2`);
+    assert.equal(num(await s.query(`SELECT count() FROM ${database}.system_events`)), sys - lost.length);
+    assert.equal(num(await s.query(`SELECT count() FROM ${database}.fs_events`)), fs - lostFs.length);
+    // (the same token sent again is dropped by the engine: this is the trap)
+    await s.insertTsv(`${database}.system_events`, TABLES.system.columns, Buffer.from(lost.map(eventRow).join('')), 'journal:n1:101-200|system_events');
+    assert.equal(num(await s.query(`SELECT count() FROM ${database}.system_events`)), sys - lost.length, 'precondition: the logged token drops a bare re-insert');
+  } finally { await first.close(); }
+
+  const second = createClickhouseSink({ dataDir, database });
+  const t = await second.ready();
+  try {
+    // After a restart the runner re-sends from its committed position: both batches again.
+    await second.write(batch(events.slice(0, 100), 'journal:n1:1-100'));
+    await second.write(batch(events.slice(100), 'journal:n1:101-200'));
+    assert.equal(num(await t.query(`SELECT count() FROM ${database}.system_events`)), sys, 'every system event stored again, once');
+    assert.equal(num(await t.query(`SELECT uniqExact(id) FROM ${database}.system_events`)), sys);
+    assert.equal(num(await t.query(`SELECT count() FROM ${database}.fs_events`)), fs, 'fs rows stored again, once');
+    assert.equal(num(await t.query(`SELECT countMerge(ops) FROM ${database}.fs_ops_1m`)), fs, 'and counted once in the rollup');
+    assert.equal(num(await t.query(`SELECT count() FROM system.tables WHERE database = '${database}' AND name LIKE '%_repair'`)), 0, 'no staging table left');
+    const again = makeEvents('lost-part', 200, 260);
+    await second.write(batch(again, 'journal:n1:201-260'));
+    await second.write(batch(again, 'journal:n1:201-260'));
+    assert.equal(num(await t.query(`SELECT count() FROM ${database}.system_events`)), sys + again.filter((e) => e.kind === 'system').length, 'later batches: the token drops a re-send as before');
+  } finally { await second.close(); }
+});
+
 for (const mode of ['chdb', 'server'] as const) {
   describe(`ClickHouse sink on ${mode}`, () => {
     const database = randomDb();

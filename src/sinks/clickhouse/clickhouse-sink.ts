@@ -91,6 +91,8 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   let opening: Promise<ClickhouseStore> | undefined;
   // True until a write completes: the process before us may have died mid-insert.
   let inDoubt = true;
+  // Embedded store: the lane|table pairs whose re-sent batches are behind us (see recover()).
+  const recovered = new Set<string>();
 
   // One insert of one partition lands whole or not at all, so probing its first, middle
   // and last ids tells which (a mixed answer means "insert again": FINAL collapses it).
@@ -131,7 +133,7 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   }
 
   /** Inserts rows [from, to) of `w`; on bad data splits them until the bad rows are alone, dead-letters those. */
-  async function insertRows(s: ClickhouseStore, kind: Kind, events: VexEvent[], w: RowBinaryWriter, from: number, to: number, token: string, dead: Rejected[]): Promise<number> {
+  async function insertRows(s: ClickhouseStore, kind: Kind, events: VexEvent[], w: RowBinaryWriter, from: number, to: number, token: string, dead: Rejected[], into = `${db}.${TABLES[kind].table}`): Promise<number> {
     const { table, columns } = TABLES[kind];
     try {
       await withRetry(`inserting into ${table}`, async (attempt) => {
@@ -139,7 +141,7 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
         // request failed mid-way) may have landed: look before inserting it again, so the
         // materialized views do not count it twice.
         if (s.dialect === 'old' && (inDoubt || attempt > 1) && (await landed(s, table, events.slice(from, to)))) return;
-        await s.insertRowBinary(`${db}.${table}`, columns, BINARY_TYPES[kind], w.rows(from, to), token);
+        await s.insertRowBinary(into, columns, BINARY_TYPES[kind], w.rows(from, to), token);
       });
       return to - from;
     } catch (err) {
@@ -150,13 +152,90 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       }
       // Sub-batch tokens are deterministic too, so a retried bad batch splits the same way.
       const mid = (from + to) >> 1;
-      return (await insertRows(s, kind, events, w, from, mid, `${token}/0`, dead))
-        + (await insertRows(s, kind, events, w, mid, to, `${token}/1`, dead));
+      return (await insertRows(s, kind, events, w, from, mid, `${token}/0`, dead, into))
+        + (await insertRows(s, kind, events, w, mid, to, `${token}/1`, dead, into));
     }
   }
 
+  /** Ids of `events` the table holds (time-bounded, so only the batch's partitions are read). */
+  async function storedIds(s: ClickhouseStore, table: string, events: VexEvent[]): Promise<Set<string>> {
+    let lo = Infinity, hi = -Infinity;
+    for (const e of events) { if (e.ts < lo) lo = e.ts; if (e.ts > hi) hi = e.ts; }
+    const ids = events.map((e) => `'${String(e.id).replace(/[\\']/g, '\\$&')}'`).join(',');
+    const text = await withRetry(`reading ${table} for re-sent rows`, () => s.query(
+      `SELECT toString(id) FROM ${db}.${table} WHERE ts BETWEEN fromUnixTimestamp64Micro(toInt64(${Math.floor(lo)}), 'UTC') AND fromUnixTimestamp64Micro(toInt64(${Math.ceil(hi)}), 'UTC') AND id IN (${ids})`));
+    return new Set(text.split('\n').filter(Boolean));
+  }
+
+  /** A writer holding `events` as rows. */
+  function rowsOf(events: VexEvent[]): RowBinaryWriter {
+    const w = new RowBinaryWriter(Math.max(4096, events.length * ROW_BYTES_GUESS));
+    for (const e of events) writeBinaryRow(w, e);
+    return w;
+  }
+
+  /**
+   * Adds rows to `table` without feeding its materialized views: through a staging copy of
+   * the table whose partitions are attached to it (ATTACH PARTITION … FROM moves parts, it
+   * does not insert). Used when the views already counted the rows (see recover()).
+   */
+  async function insertBypassingViews(s: ClickhouseStore, kind: Kind, events: VexEvent[], token: string, dead: Rejected[]): Promise<number> {
+    const { table } = TABLES[kind];
+    const staging = `${db}.${table}_repair`;
+    await withRetry(`staging rows for ${table}`, async () => {
+      await s.exec(`DROP TABLE IF EXISTS ${staging} SYNC`);
+      await s.exec(`CREATE TABLE ${staging} AS ${db}.${table}`);
+    });
+    try {
+      const n = await insertRows(s, kind, events, rowsOf(events), 0, events.length, `${token}|staged`, dead, staging);
+      const parts = await withRetry(`reading ${staging}`, () => s.query(`SELECT DISTINCT partition_id FROM system.parts WHERE database = '${db}' AND table = '${table}_repair' AND active`));
+      for (const id of parts.split('\n').filter(Boolean)) {
+        await withRetry(`attaching staged rows to ${table}`, () => s.exec(`ALTER TABLE ${db}.${table} ATTACH PARTITION ID '${id}' FROM ${staging}`));
+      }
+      return n;
+    } finally {
+      await s.exec(`DROP TABLE IF EXISTS ${staging} SYNC`).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Embedded store, the first batches of a lane after the sink opened: they may be re-sends
+   * of batches the process before us wrote (wholly, for some tables only, or not at all)
+   * without committing their position. chDB runs in our process, so that process's last
+   * insert died with it at any point, including the one window the token cannot cover:
+   * chDB logs an insert's token before it commits the insert's part, so a kill between the
+   * two leaves the token without its rows, and the re-sent batch under that token is dropped
+   * as a duplicate. The table's views were not fed yet (they are fed after the table's part
+   * is committed); the re-send feeds them, its own rows are dropped.
+   * So each such batch is checked before and after its insert:
+   * - none of its rows stored (the first batch past what the process before us finished):
+   *   insert it with its token, then add what is still missing without feeding the views
+   *   again; later batches of the lane were never written, so checking stops;
+   * - all stored: insert it with its token anyway: the token drops the rows, and views the
+   *   kill left behind the table are fed;
+   * - some stored (the batch was cut differently this time): insert only the missing rows.
+   */
+  async function recover(s: ClickhouseStore, kind: Kind, lane: string, events: VexEvent[], w: RowBinaryWriter, token: string, dead: Rejected[]): Promise<number> {
+    const { table } = TABLES[kind];
+    const before = await storedIds(s, table, events);
+    if (before.size > 0 && before.size < events.length) {
+      const missing = events.filter((e) => !before.has(String(e.id)));
+      sinkMetrics.resentRows.inc({ sink: name }, before.size);
+      return insertRows(s, kind, missing, rowsOf(missing), 0, missing.length, `${token}|rest${missing.length}`, dead);
+    }
+    const n = await insertRows(s, kind, events, w, 0, events.length, token, dead);
+    if (before.size > 0) { sinkMetrics.resentRows.inc({ sink: name }, before.size); return n; }
+    const after = await storedIds(s, table, events);
+    const refused = new Set(dead.map((d) => d.event));
+    const lost = events.filter((e) => !after.has(String(e.id)) && !refused.has(e));
+    recovered.add(`${lane}|${table}`);
+    if (lost.length === 0) return n;
+    sinkMetrics.restoredRows.inc({ sink: name }, lost.length);
+    return n - lost.length + (await insertBypassingViews(s, kind, lost, token, dead));
+  }
+
   /** A batch encoded and waiting for its insert: the rows of each kind, and the events refused while encoding. */
-  interface Prepared { t0: number; token: string; position: Batch['position']; byKind: Map<Kind, { events: VexEvent[]; w: RowBinaryWriter }>; dead: Rejected[]; newestUs: number }
+  interface Prepared { t0: number; token: string; lane: Batch['lane']; position: Batch['position']; byKind: Map<Kind, { events: VexEvent[]; w: RowBinaryWriter }>; dead: Rejected[]; newestUs: number }
 
   // Writers are reused once their batch's inserts have settled: encoding into a warm buffer
   // is about twice as fast as into freshly allocated memory (docs/benchmarks/sink.md).
@@ -186,7 +265,7 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
       g.events.push(ev);
       if (ev.ts > newestUs) newestUs = ev.ts;
     }
-    return { t0, token: batch.position.token, position: batch.position, byKind, dead, newestUs };
+    return { t0, token: batch.position.token, lane: batch.lane, position: batch.position, byKind, dead, newestUs };
   }
 
   // Pipelining: write() encodes its batch at once (on the JS thread), then queues the insert
@@ -251,7 +330,9 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
     const settled = await Promise.allSettled(KINDS.filter((k) => (byKind.get(k)?.events.length ?? 0) > 0).map(async (kind) => {
       const g = byKind.get(kind)!;
       const { table } = TABLES[kind];
-      const n = await insertRows(s, kind, g.events, g.w, 0, g.events.length, `${token}|${table}`, dead);
+      const n = s.kind === 'embedded' && s.dialect === 'modern' && !recovered.has(`${p.lane}|${table}`)
+        ? await recover(s, kind, p.lane, g.events, g.w, `${token}|${table}`, dead)
+        : await insertRows(s, kind, g.events, g.w, 0, g.events.length, `${token}|${table}`, dead);
       metrics.sinkRows.inc({ table }, n);
       return n;
     }));
