@@ -13,6 +13,7 @@ import type { Batch } from '../../src/sinks/sink.js';
 import type { VexEvent } from '../../src/events/types.js';
 import { fsPayload } from '../../src/events/payloads.js';
 import { startClickhouseServer } from '../../src/infra/clickhouse-server.js';
+import { sinkMetrics } from '../../src/metrics/registry.js';
 import { makeEvent, makeEvents, randomDb, testClickhouseUrl, testDataDir } from '../support/clickhouse.js';
 
 /** The compliance suite every ClickHouse store adapter must pass. */
@@ -62,6 +63,8 @@ test('chDB: a restarted sink stores again the rows of a batch whose token was lo
   const events = makeEvents('lost-part', 0, 200);
   const sys = events.filter((e) => e.kind === 'system').length;
   const fs = events.filter((e) => e.kind === 'fs').length;
+  const lost = events.slice(100).filter((e) => e.kind === 'system');
+  const lostFs = events.slice(100).filter((e) => e.kind === 'fs');
   const first = createClickhouseSink({ dataDir, database });
   const s = await first.ready();
   try {
@@ -69,8 +72,6 @@ test('chDB: a restarted sink stores again the rows of a batch whose token was lo
     await first.write(batch(events.slice(100), 'journal:n1:101-200'));
     // The state a kill can leave on the last batch: its token in the table's deduplication log, its rows gone.
     // (fs_events: its rollup view counted the rows already, as the re-send of the batch does after a real kill)
-    const lost = events.slice(100).filter((e) => e.kind === 'system');
-    const lostFs = events.slice(100).filter((e) => e.kind === 'fs');
     await s.exec(`ALTER TABLE ${database}.system_events DELETE WHERE id IN (${lost.map((e) => `'${e.id}'`).join(',')}) SETTINGS mutations_sync = 2`);
     await s.exec(`ALTER TABLE ${database}.fs_events DELETE WHERE id IN (${lostFs.map((e) => `'${e.id}'`).join(',')}) SETTINGS mutations_sync = 2`);
     assert.equal(num(await s.query(`SELECT count() FROM ${database}.system_events`)), sys - lost.length);
@@ -80,6 +81,8 @@ test('chDB: a restarted sink stores again the rows of a batch whose token was lo
     assert.equal(num(await s.query(`SELECT count() FROM ${database}.system_events`)), sys - lost.length, 'precondition: the logged token drops a bare re-insert');
   } finally { await first.close(); }
 
+  const counted = async (c: typeof sinkMetrics.restoredRows) => (await c.get()).values.find((v) => v.labels.sink === 'clickhouse-chdb')?.value ?? 0;
+  const [restored0, resent0] = [await counted(sinkMetrics.restoredRows), await counted(sinkMetrics.resentRows)];
   const second = createClickhouseSink({ dataDir, database });
   const t = await second.ready();
   try {
@@ -91,6 +94,8 @@ test('chDB: a restarted sink stores again the rows of a batch whose token was lo
     assert.equal(num(await t.query(`SELECT count() FROM ${database}.fs_events`)), fs, 'fs rows stored again, once');
     assert.equal(num(await t.query(`SELECT countMerge(ops) FROM ${database}.fs_ops_1m`)), fs, 'and counted once in the rollup');
     assert.equal(num(await t.query(`SELECT count() FROM system.tables WHERE database = '${database}' AND name LIKE '%_repair'`)), 0, 'no staging table left');
+    assert.equal(await counted(sinkMetrics.restoredRows) - restored0, lost.length + lostFs.length, 'the lost rows came back through the restore path');
+    assert.ok(await counted(sinkMetrics.resentRows) - resent0 >= 100, 'the first batch was found stored');
     const again = makeEvents('lost-part', 200, 260);
     await second.write(batch(again, 'journal:n1:201-260'));
     await second.write(batch(again, 'journal:n1:201-260'));
