@@ -212,28 +212,33 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
    * two leaves the token without its rows, and the re-sent batch under that token is dropped
    * as a duplicate. The table's views were not fed yet (they are fed after the table's part
    * is committed); the re-send feeds them, its own rows are dropped.
-   * So each such batch is checked before and after its insert:
-   * - none of its rows stored (the first batch past what the process before us finished):
-   *   insert it with its token, then add what is still missing without feeding the views
-   *   again; later batches of the lane were never written, so checking stops;
-   * - all stored: insert it with its token anyway: the token drops the rows, and views the
-   *   kill left behind the table are fed;
-   * - some stored (the batch was cut differently this time): insert only the missing rows.
+   * So each such batch is checked before its insert:
+   * - all its rows stored: it is inserted with its token anyway: the token drops the rows,
+   *   and views the kill left behind the table are fed;
+   * - none stored (the first batch past what the process before us finished): it is inserted
+   *   with its token, and later batches of the lane were never written, so checking stops;
+   * - some stored (the batch was cut differently this time): only the missing rows are
+   *   inserted, under a token of their own.
+   * After an insert of rows that were missing, the table is checked again: rows still missing
+   * were dropped under a logged token (the views were fed by this insert), so they are added
+   * without feeding the views again.
    */
   async function recover(s: ClickhouseStore, kind: Kind, lane: string, events: VexEvent[], w: RowBinaryWriter, token: string, dead: Rejected[]): Promise<number> {
     const { table } = TABLES[kind];
     const before = await storedIds(s, table, events);
-    if (before.size > 0 && before.size < events.length) {
-      const missing = events.filter((e) => !before.has(String(e.id)));
+    if (before.size === events.length) {
       sinkMetrics.resentRows.inc({ sink: name }, before.size);
-      return insertRows(s, kind, missing, rowsOf(missing), 0, missing.length, `${token}|rest${missing.length}`, dead);
+      return insertRows(s, kind, events, w, 0, events.length, token, dead);
     }
-    const n = await insertRows(s, kind, events, w, 0, events.length, token, dead);
-    if (before.size > 0) { sinkMetrics.resentRows.inc({ sink: name }, before.size); return n; }
-    const after = await storedIds(s, table, events);
+    const missing = before.size === 0 ? events : events.filter((e) => !before.has(String(e.id)));
+    if (before.size > 0) sinkMetrics.resentRows.inc({ sink: name }, before.size);
+    const n = before.size === 0
+      ? await insertRows(s, kind, events, w, 0, events.length, token, dead)
+      : await insertRows(s, kind, missing, rowsOf(missing), 0, missing.length, `${token}|rest${missing.length}`, dead);
+    const after = await storedIds(s, table, missing);
     const refused = new Set(dead.map((d) => d.event));
-    const lost = events.filter((e) => !after.has(String(e.id)) && !refused.has(e));
-    recovered.add(`${lane}|${table}`);
+    const lost = missing.filter((e) => !after.has(String(e.id)) && !refused.has(e));
+    if (before.size === 0) recovered.add(`${lane}|${table}`);
     if (lost.length === 0) return n;
     sinkMetrics.restoredRows.inc({ sink: name }, lost.length);
     return n - lost.length + (await insertBypassingViews(s, kind, lost, token, dead));
