@@ -226,12 +226,9 @@ export function createClickhouseSink(opts: ClickhouseSinkOptions = {}): Clickhou
   async function recover(s: ClickhouseStore, kind: Kind, lane: string, events: VexEvent[], w: RowBinaryWriter, token: string, dead: Rejected[]): Promise<number> {
     const { table } = TABLES[kind];
     const before = await storedIds(s, table, events);
-    if (before.size === events.length) {
-      sinkMetrics.resentRows.inc({ sink: name }, before.size);
-      return insertRows(s, kind, events, w, 0, events.length, token, dead);
-    }
-    const missing = before.size === 0 ? events : events.filter((e) => !before.has(String(e.id)));
     if (before.size > 0) sinkMetrics.resentRows.inc({ sink: name }, before.size);
+    if (before.size === events.length) return insertRows(s, kind, events, w, 0, events.length, token, dead);
+    const missing = before.size === 0 ? events : events.filter((e) => !before.has(String(e.id)));
     const n = before.size === 0
       ? await insertRows(s, kind, events, w, 0, events.length, token, dead)
       : await insertRows(s, kind, missing, rowsOf(missing), 0, missing.length, `${token}|rest${missing.length}`, dead);
